@@ -1,0 +1,66 @@
+# The helpdesk's two commands: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install train run test test-unit test-integration test-e2e test-browser \
+        lint format validate bench lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: $(VENV)/.complete ## create the Python environment (cached by a hash of requirements.txt)
+
+$(VENV)/.complete: requirements.txt scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+
+train: install ## train the Rasa model if config.yml, domain.yml or bot/data changed
+	@$(PY) scripts/train.py
+
+run: install ## install, train when stale, migrate, start hub + Rasa + actions (Ctrl-C stops)
+	@$(PY) scripts/stack.py run
+
+validate: install ## check the Rasa training data
+	@mkdir -p var/log
+	@$(RASA) data validate --config config.yml --domain domain.yml --data bot/data \
+		> var/log/validate.log 2>&1 || (tail -n 40 var/log/validate.log; exit 1)
+	@echo "rasa data validate: ok"
+
+lint: install ## ruff
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: install ## format the code with ruff
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+test: install ## lint, validate the training data, run every test (unit, integration, e2e, browser)
+	@mkdir -p var/log
+	@$(MAKE) --no-print-directory lint validate
+	@$(PY) -m pytest
+
+test-unit: install ## unit tests only
+	@$(PY) -m pytest tests/unit
+
+test-integration: install ## hub API tests on SQLite and PostgreSQL
+	@$(PY) -m pytest tests/integration
+
+test-e2e: install ## end-to-end tests against the real Rasa server, action server and hub
+	@$(PY) -m pytest tests/e2e
+
+test-browser: install ## browser tests (Debian's chromium, Playwright)
+	@$(PY) -m pytest tests/browser
+
+bench: install ## run the benchmarks in bench/
+	@for b in bench/bench_*.py; do $(PY) $$b; done
+
+lock: ## recompile requirements.txt from requirements.in
+	@$(VENV)/bin/uv pip compile --python-version 3.10 requirements.in -o requirements.txt
+
+clean: ## remove var/ (database, logs) and trained models
+	rm -rf var bot/models/*.tar.gz

@@ -1,0 +1,1 @@
+"""The Rasa assistant: training data, custom actions and the hub input channel."""

@@ -1,0 +1,288 @@
+"""The customer chat API on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from .conftest import INTERNAL_TOKEN, count_rows
+
+
+async def test_create_session_answers_the_contract(client):
+    response = await client.post(
+        "/api/chat/sessions",
+        json={"locale": "en-GB", "customer": {"name": "Ann", "email": "Ann@Example.com"}},
+    )
+    assert response.status == 201
+    body = await response.json()
+    assert set(body) >= {"session_id", "token", "status", "messages"}
+    assert body["status"] == "bot"
+    assert body["locale"] == "en"
+    assert body["messages"] == []
+    assert body["ticket"] is None and body["queue_position"] is None
+
+
+async def test_create_session_without_body(client):
+    response = await client.post("/api/chat/sessions")
+    assert response.status == 201
+    assert (await response.json())["status"] == "bot"
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ('{"locale": 5}', 422),
+        ('{"customer": "x"}', 422),
+        ('{"customer": {"email": "not-an-email"}}', 422),
+        ("[1, 2]", 400),
+        ("{nope", 400),
+    ],
+)
+async def test_create_session_rejects_bad_input(client, hub, body, status):
+    response = await client.post("/api/chat/sessions", data=body)
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert error["code"] and error["message"]
+    assert await count_rows(hub, "conversations") == 0
+
+
+async def test_message_is_stored_and_rasa_down_gives_apology(new_chat, hub):
+    chat = await new_chat()
+    body = await chat.send("hello there")
+    customer, system = body["messages"]
+    assert customer["sender"] == "customer" and customer["text"] == "hello there"
+    assert system["sender"] == "system"
+    assert "not answering" in system["text"]
+    assert system["buttons"] == [{"title": "Talk to a person", "payload": "/request_human"}]
+    assert system["id"] > customer["id"]
+    assert [m["id"] for m in await chat.messages()] == [customer["id"], system["id"]]
+    assert await count_rows(hub, "messages") == 2
+
+
+async def test_request_human_while_rasa_down_hands_off(new_chat, hub):
+    chat = await new_chat()
+    await chat.send("hello")
+    body = await chat.send("Talk to a person", payload="/request_human")
+    reply = body["messages"][-1]
+    assert reply["sender"] == "system" and "T-000001" in reply["text"]
+    state = await chat.state()
+    assert state["status"] == "queued"
+    assert state["ticket"] == {"number": "T-000001", "status": "new", "priority": "P3"}
+    assert state["queue_position"] == 1
+
+
+async def test_after_handoff_messages_are_stored_but_not_answered(new_chat, client):
+    chat = await new_chat()
+    response = await client.post(
+        f"/internal/conversations/{chat.session_id}/handoff",
+        json={"reason": "requested"},
+        headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+    )
+    assert response.status == 201
+    body = await chat.send("anyone there?")
+    assert [m["sender"] for m in body["messages"]] == ["customer"]
+    assert [m["text"] for m in await chat.messages()] == ["anyone there?"]
+
+
+async def test_messages_after_id(new_chat):
+    chat = await new_chat()
+    first = (await chat.send("one"))["messages"]
+    second = (await chat.send("two"))["messages"]
+    after = await chat.messages(after=first[-1]["id"])
+    assert [m["id"] for m in after] == [m["id"] for m in second]
+    assert await chat.messages(after=second[-1]["id"]) == []
+
+
+async def test_idempotency_key_returns_first_answer_and_stores_once(new_chat, hub):
+    chat = await new_chat()
+    first = await chat.send("where is my parcel", key="abc-123")
+    again = await chat.send("where is my parcel", key="abc-123")
+    assert again == first
+    assert await count_rows(hub, "messages") == 2
+    response = await chat.client.post(
+        f"/api/chat/sessions/{chat.session_id}/messages",
+        json={"text": "something else"},
+        headers={**chat.auth, "Idempotency-Key": "abc-123"},
+    )
+    assert response.status == 422
+    assert (await response.json())["error"]["code"] == "idempotency_key_reused"
+    assert await count_rows(hub, "messages") == 2
+
+
+async def test_concurrent_requests_with_one_idempotency_key_store_once(new_chat, hub):
+    chat = await new_chat()
+    answers = await asyncio.gather(*(chat.send("same", key="k-1") for _ in range(5)))
+    ids = {a["messages"][0]["id"] for a in answers}
+    assert len(ids) == 1
+    assert await count_rows(hub, "messages WHERE sender = 'customer'") == 1
+
+
+@pytest.mark.parametrize(
+    "headers, status, code",
+    [
+        ({}, 401, "unauthorized"),
+        ({"Authorization": "Bearer wrong-token"}, 401, "unauthorized"),
+        ({"Authorization": "Basic abc"}, 401, "unauthorized"),
+    ],
+)
+async def test_bad_tokens_are_refused_and_store_nothing(new_chat, hub, headers, status, code):
+    chat = await new_chat()
+    response = await chat.client.post(
+        f"/api/chat/sessions/{chat.session_id}/messages", json={"text": "hi"}, headers=headers
+    )
+    assert response.status == status
+    assert (await response.json())["error"]["code"] == code
+    assert await count_rows(hub, "messages") == 0
+    for path in ("", "/messages"):
+        response = await chat.client.get(
+            f"/api/chat/sessions/{chat.session_id}{path}", headers=headers
+        )
+        assert response.status == 401
+
+
+async def test_another_sessions_token_is_forbidden(new_chat, hub):
+    mine, other = await new_chat(), await new_chat()
+    response = await mine.client.post(
+        f"/api/chat/sessions/{mine.session_id}/messages", json={"text": "hi"}, headers=other.auth
+    )
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "forbidden"
+    response = await mine.client.get(
+        f"/api/chat/sessions/{mine.session_id}/messages", headers=other.auth
+    )
+    assert response.status == 403
+    assert await count_rows(hub, "messages") == 0
+
+
+async def test_unknown_session_is_404(new_chat, client):
+    chat = await new_chat()
+    response = await client.post(
+        "/api/chat/sessions/0123456789abcdef0123456789abcdef/messages",
+        json={"text": "hi"},
+        headers=chat.auth,
+    )
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        ("not json", 400),
+        ("", 400),
+        ('"just a string"', 400),
+        ('{"text": ""}', 422),
+        ('{"text": "   "}', 422),
+        ('{"text": 42}', 422),
+        ("{}", 422),
+        ('{"payload": ""}', 422),
+        ('{"text": "' + "x" * 2001 + '"}', 413),
+    ],
+)
+async def test_bad_message_bodies_change_nothing(new_chat, hub, raw, status):
+    chat = await new_chat()
+    response = await chat.client.post(
+        f"/api/chat/sessions/{chat.session_id}/messages",
+        data=raw,
+        headers={**chat.auth, "Content-Type": "application/json"},
+    )
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert isinstance(error["code"], str) and isinstance(error["message"], str)
+    assert await count_rows(hub, "messages") == 0
+
+
+async def test_text_of_exactly_the_limit_is_accepted(new_chat):
+    chat = await new_chat()
+    body = await chat.send("y" * 2000)
+    assert body["messages"][0]["text"] == "y" * 2000
+
+
+async def test_html_is_stored_verbatim(new_chat):
+    chat = await new_chat()
+    text = "<script>alert(1)</script> ünïcødé 😀"
+    body = await chat.send(text)
+    assert body["messages"][0]["text"] == text
+
+
+async def test_close_ends_the_chat_and_a_new_message_reopens_it(new_chat):
+    chat = await new_chat()
+    await chat.send("hi")
+    response = await chat.client.post(
+        f"/api/chat/sessions/{chat.session_id}/close", headers=chat.auth
+    )
+    assert response.status == 200
+    assert (await response.json())["status"] == "closed"
+    assert (await chat.messages())[-1]["sender"] == "system"
+    again = await chat.client.post(f"/api/chat/sessions/{chat.session_id}/close", headers=chat.auth)
+    assert (await again.json())["status"] == "closed"
+    count = len(await chat.messages())
+    await chat.send("one more thing")
+    assert (await chat.state())["status"] == "bot"
+    assert len(await chat.messages()) == count + 2  # the message and the (Rasa-down) apology
+
+
+async def test_websocket_pushes_messages_and_status(new_chat, client):
+    chat = await new_chat()
+    ws = await client.ws_connect(f"/api/chat/sessions/{chat.session_id}/ws?token={chat.token}")
+    first = await ws.receive_json(timeout=5)
+    assert first["type"] == "status" and first["status"] == "bot"
+    await chat.send("hello")
+    pushed = [await ws.receive_json(timeout=5) for _ in range(2)]
+    assert [e["type"] for e in pushed] == ["message", "message"]
+    assert [e["message"]["sender"] for e in pushed] == ["customer", "system"]
+    await chat.send("Talk to a person", payload="/request_human")
+    events = [await ws.receive_json(timeout=5) for _ in range(3)]
+    status = [e for e in events if e["type"] == "status"]
+    assert (
+        status and status[0]["status"] == "queued" and status[0]["ticket"]["number"] == "T-000001"
+    )
+    await ws.close()
+
+
+async def test_websocket_needs_the_sessions_token(new_chat, client):
+    chat, other = await new_chat(), await new_chat()
+    for query, status in (("", 401), ("?token=bad", 401), (f"?token={other.token}", 403)):
+        response = await client.get(f"/api/chat/sessions/{chat.session_id}/ws{query}")
+        assert response.status == status
+
+
+async def test_rasa_timeout_gives_apology_and_keeps_message(
+    aiohttp_server, database_url, aiohttp_client, hub_factory
+):
+    """A Rasa that accepts the request but never answers (a hung server)."""
+
+    async def hang(request):
+        await asyncio.sleep(30)
+        return web.json_response({})
+
+    slow = web.Application()
+    slow.router.add_post("/webhooks/hub/webhook", hang)
+    server = await aiohttp_server(slow)
+    client = await hub_factory(f"http://127.0.0.1:{server.port}")
+    response = await client.post("/api/chat/sessions", json={})
+    session = await response.json()
+    response = await client.post(
+        f"/api/chat/sessions/{session['session_id']}/messages",
+        json={"text": "are you there?"},
+        headers={"Authorization": f"Bearer {session['token']}"},
+    )
+    assert response.status == 200
+    senders = [m["sender"] for m in (await response.json())["messages"]]
+    assert senders == ["customer", "system"]
+
+
+@pytest.fixture
+def hub_factory(aiohttp_client, settings):
+    from dataclasses import replace
+
+    from ticketing.web.app import init_app
+
+    async def make(rasa_url: str):
+        return await aiohttp_client(
+            init_app(replace(settings, rasa_url=rasa_url, rasa_timeout=1.0))
+        )
+
+    return make

@@ -1,0 +1,91 @@
+"""Unit tests of the hub's pure parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketing.chat import NewMessage, hash_token
+from ticketing.db import async_url
+from ticketing.errors import ApiError
+from ticketing.i18n import normalize_locale, t
+from ticketing.rasa_client import parse_turn
+from ticketing.settings import Settings
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("sqlite:///var/helpdesk.db", "sqlite+aiosqlite:///var/helpdesk.db"),
+        ("postgresql://u:p@db/helpdesk", "postgresql+asyncpg://u:p@db/helpdesk"),
+        ("postgres://u@db/x", "postgresql+asyncpg://u@db/x"),
+        ("postgresql+asyncpg://u@db/x", "postgresql+asyncpg://u@db/x"),
+    ],
+)
+def test_async_url_picks_the_async_driver(url, expected):
+    assert async_url(url) == expected
+
+
+def test_settings_from_env_and_defaults():
+    settings = Settings.from_env({"RASA_URL": "http://rasa:5005/", "RASA_TIMEOUT": "2.5"})
+    assert settings.rasa_url == "http://rasa:5005"
+    assert settings.rasa_timeout == 2.5
+    assert settings.database_url == "sqlite:///var/helpdesk.db"
+    with pytest.raises(ValueError, match="RASA_TIMEOUT"):
+        Settings.from_env({"RASA_TIMEOUT": "soon"})
+
+
+@pytest.mark.parametrize(
+    "tag, locale",
+    [(None, "en"), ("en-GB", "en"), ("zh", "zh-CN"), ("zh_Hans_CN", "zh-CN"), ("fr", "en")],
+)
+def test_normalize_locale(tag, locale):
+    assert normalize_locale(tag) == locale
+
+
+def test_translation_falls_back_to_english_and_fills_values():
+    assert "T-000001" in t("handoff_fallback", "en", number="T-000001", position=2)
+    assert "T-000001" in t("handoff_fallback", "zh-CN", number="T-000001", position=2)
+    assert t("talk_to_person", "fr") == "Talk to a person"
+
+
+def test_new_message_validation():
+    assert NewMessage.from_body({"text": "  hi  "}, 10).text == "hi"
+    button = NewMessage.from_body({"payload": "/request_human", "text": "Talk"}, 10)
+    assert (button.text, button.for_bot) == ("Talk", "/request_human")
+    with pytest.raises(ApiError) as too_long:
+        NewMessage.from_body({"text": "x" * 11}, 10)
+    assert too_long.value.status == 413
+    for bad in ({}, {"text": ""}, {"text": None}, {"text": 3}, {"payload": " "}):
+        with pytest.raises(ApiError) as error:
+            NewMessage.from_body(bad, 10)
+        assert error.value.status == 422
+    with pytest.raises(ApiError) as not_object:
+        NewMessage.from_body(["hi"], 10)
+    assert not_object.value.status == 400
+
+
+def test_token_hash_is_stable_and_not_the_token():
+    assert hash_token("abc") == hash_token("abc") != "abc"
+    assert len(hash_token("abc")) == 64
+
+
+def test_parse_turn_maps_rasa_messages_and_nlu():
+    turn = parse_turn(
+        {
+            "messages": [
+                {"recipient_id": "x", "text": "Hi", "buttons": [{"title": "A", "payload": "/a"}]},
+                {"recipient_id": "x", "image": "http://img"},
+                {"recipient_id": "x", "custom": {"kind": "card"}},
+            ],
+            "nlu": {
+                "intent": {"name": "greet", "confidence": 0.97},
+                "entities": [{"entity": "order_number", "value": "NW-1", "start": 0, "end": 4}],
+            },
+        }
+    )
+    assert [r.text for r in turn.replies] == ["Hi", "", ""]
+    assert turn.replies[0].buttons == [{"title": "A", "payload": "/a"}]
+    assert turn.replies[1].custom == {"image": "http://img"}
+    assert turn.replies[2].custom == {"kind": "card"}
+    assert (turn.intent, turn.confidence) == ("greet", 0.97)
+    assert turn.entities[0]["value"] == "NW-1"

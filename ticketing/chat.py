@@ -1,0 +1,343 @@
+"""The customer chat: sessions, messages, forwarding to the bot while it owns the conversation.
+
+Every customer message is committed before anything else happens to it, so a slow or broken
+Rasa server never loses what the customer wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import tickets
+from .bus import QUEUE_CHANNEL, conversation_channel
+from .context import Hub
+from .errors import ApiError, invalid
+from .i18n import normalize_locale, t
+from .models import Conversation, Message, utcnow
+from .rasa_client import BotTurn, RasaUnavailable
+from .serializers import message_json, ticket_brief
+
+log = logging.getLogger(__name__)
+
+REQUEST_HUMAN_PAYLOAD = "/request_human"
+MAX_PAYLOAD_LENGTH = 500
+MAX_NAME_LENGTH = 200
+MAX_EMAIL_LENGTH = 320
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class NewMessage:
+    """A validated customer message: free text or the payload of a clicked button."""
+
+    text: str
+    payload: str | None
+
+    @classmethod
+    def from_body(cls, body: Any, max_length: int) -> NewMessage:
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_request", "the body must be a JSON object")
+        text, payload = body.get("text"), body.get("payload")
+        if payload is not None:
+            if not isinstance(payload, str) or not payload.strip():
+                raise invalid("payload must be a non-empty string", field="payload")
+            if len(payload) > MAX_PAYLOAD_LENGTH:
+                raise invalid(f"payload is longer than {MAX_PAYLOAD_LENGTH} characters")
+            title = text if isinstance(text, str) and text.strip() else payload
+            return cls(text=title.strip()[:max_length], payload=payload.strip())
+        if text is None:
+            raise invalid("either text or payload is required", field="text")
+        if not isinstance(text, str):
+            raise invalid("text must be a string", field="text")
+        if not text.strip():
+            raise invalid("text must not be empty", field="text")
+        if len(text) > max_length:
+            raise ApiError(
+                413, "too_long", f"text is longer than {max_length} characters", limit=max_length
+            )
+        return cls(text=text.strip(), payload=None)
+
+    @property
+    def for_bot(self) -> str:
+        return self.payload or self.text
+
+
+def _customer_field(customer: Any, name: str, limit: int) -> str | None:
+    value = customer.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise invalid(f"customer.{name} must be a string of at most {limit} characters")
+    return value.strip() or None
+
+
+async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    locale = body.get("locale")
+    if locale is not None and not isinstance(locale, str):
+        raise invalid("locale must be a string such as 'en' or 'zh-CN'", field="locale")
+    customer = body.get("customer") or {}
+    if not isinstance(customer, dict):
+        raise invalid("customer must be an object with name and email", field="customer")
+    name = _customer_field(customer, "name", MAX_NAME_LENGTH)
+    email = _customer_field(customer, "email", MAX_EMAIL_LENGTH)
+    if email is not None and "@" not in email:
+        raise invalid("customer.email is not an e-mail address", field="customer.email")
+
+    token = secrets.token_urlsafe(32)
+    conversation = Conversation(
+        public_id=uuid.uuid4().hex,
+        token_hash=hash_token(token),
+        status="bot",
+        locale=normalize_locale(locale),
+        customer_name=name,
+        customer_email=email.lower() if email else None,
+    )
+    async with hub.sessions() as db, db.begin():
+        db.add(conversation)
+    return conversation, token
+
+
+async def authenticate(hub: Hub, public_id: str, token: str | None) -> Conversation:
+    """The conversation ``public_id`` if ``token`` is its token (401/403/404 otherwise)."""
+    if not token:
+        raise ApiError(401, "unauthorized", "a session token is required")
+    token_hash = hash_token(token)
+    async with hub.sessions() as db:
+        conversation = (
+            await db.execute(select(Conversation).where(Conversation.public_id == public_id))
+        ).scalar_one_or_none()
+        if conversation is None:
+            raise ApiError(404, "not_found", "chat session was not found")
+        if secrets.compare_digest(conversation.token_hash, token_hash):
+            return conversation
+        other = await db.scalar(
+            select(Conversation.id).where(Conversation.token_hash == token_hash)
+        )
+    if other is not None:
+        raise ApiError(403, "forbidden", "this token belongs to another chat session")
+    raise ApiError(401, "unauthorized", "the session token is not valid")
+
+
+async def session_state(hub: Hub, conversation_id: int) -> dict[str, Any]:
+    async with hub.sessions() as db:
+        conversation = await db.get(Conversation, conversation_id)
+        ticket = await tickets.latest_ticket(db, conversation_id)
+        position = await tickets.queue_position(db, ticket) if ticket else None
+    return {
+        "session_id": conversation.public_id,
+        "status": conversation.status,
+        "locale": conversation.locale,
+        "ticket": ticket_brief(ticket),
+        "queue_position": position,
+    }
+
+
+async def publish_status(hub: Hub, conversation: Conversation) -> None:
+    state = await session_state(hub, conversation.id)
+    await hub.bus.publish(conversation_channel(conversation.public_id), {"type": "status", **state})
+    await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+
+
+async def list_messages(hub: Hub, conversation_id: int, after: int, limit: int) -> list[dict]:
+    async with hub.sessions() as db:
+        rows = (
+            await db.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.id > after)
+                .order_by(Message.id)
+                .limit(limit)
+            )
+        ).scalars()
+        return [message_json(m) for m in rows]
+
+
+async def _replay(db: AsyncSession, conversation_id: int, key: str, new: NewMessage) -> list[dict]:
+    original = (
+        await db.execute(
+            select(Message).where(
+                Message.conversation_id == conversation_id, Message.idempotency_key == key
+            )
+        )
+    ).scalar_one()
+    if (original.text, original.payload) != (new.text, new.payload):
+        raise ApiError(
+            422, "idempotency_key_reused", "this Idempotency-Key was used for a different message"
+        )
+    replies = (
+        await db.execute(
+            select(Message).where(Message.reply_to_id == original.id).order_by(Message.id)
+        )
+    ).scalars()
+    return [message_json(original), *(message_json(m) for m in replies)]
+
+
+async def _store(hub: Hub, messages: list[Message]) -> None:
+    async with hub.sessions() as db, db.begin():
+        db.add_all(messages)
+
+
+async def _publish_messages(hub: Hub, public_id: str, messages: list[Message]) -> None:
+    channel = conversation_channel(public_id)
+    for message in messages:
+        await hub.bus.publish(channel, {"type": "message", "message": message_json(message)})
+
+
+async def post_customer_message(
+    hub: Hub, conversation: Conversation, new: NewMessage, idempotency_key: str | None
+) -> list[dict]:
+    """Store the customer's message, then (in bot mode) the bot's replies; returns both."""
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
+        raise invalid("Idempotency-Key must be 1 to 200 characters")
+
+    if idempotency_key is not None:
+        async with hub.sessions() as db:
+            existing = await db.scalar(
+                select(Message.id).where(
+                    Message.conversation_id == conversation.id,
+                    Message.idempotency_key == idempotency_key,
+                )
+            )
+            if existing is not None:
+                return await _replay(db, conversation.id, idempotency_key, new)
+
+    customer_message = Message(
+        conversation_id=conversation.id,
+        sender="customer",
+        text=new.text,
+        payload=new.payload,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        async with hub.sessions() as db, db.begin():
+            current = await db.get(Conversation, conversation.id, with_for_update=True)
+            reopened = current.status == "closed"
+            if reopened:
+                current.status, current.closed_at = "bot", None
+            current.last_customer_message_at = utcnow()
+            db.add(customer_message)
+            status = current.status
+    except IntegrityError:
+        # The same Idempotency-Key arrived twice at once: the other request stored it.
+        async with hub.sessions() as db:
+            return await _replay(db, conversation.id, idempotency_key, new)
+
+    await _publish_messages(hub, conversation.public_id, [customer_message])
+    if reopened:
+        await publish_status(hub, conversation)
+    if status != "bot":
+        await hub.bus.publish(
+            QUEUE_CHANNEL, {"type": "customer_message", "session_id": conversation.public_id}
+        )
+        return [message_json(customer_message)]
+
+    replies = await _bot_turn(hub, conversation, customer_message, new)
+    return [message_json(customer_message), *(message_json(m) for m in replies)]
+
+
+async def _bot_turn(
+    hub: Hub, conversation: Conversation, customer_message: Message, new: NewMessage
+) -> list[Message]:
+    metadata = {
+        "locale": conversation.locale,
+        "customer": {"name": conversation.customer_name, "email": conversation.customer_email},
+    }
+    try:
+        turn: BotTurn = await hub.rasa.send(
+            conversation.public_id, new.for_bot, str(customer_message.id), metadata
+        )
+    except RasaUnavailable as exc:
+        log.warning("Rasa unavailable for %s: %s", conversation.public_id, exc)
+        return await _bot_unavailable(hub, conversation, customer_message, new)
+
+    async with hub.sessions() as db, db.begin():
+        stored = await db.get(Message, customer_message.id)
+        stored.intent, stored.confidence, stored.entities = (
+            turn.intent,
+            turn.confidence,
+            turn.entities,
+        )
+        replies = [
+            Message(
+                conversation_id=conversation.id,
+                sender="bot",
+                text=reply.text,
+                buttons=reply.buttons,
+                custom=reply.custom,
+                reply_to_id=customer_message.id,
+            )
+            for reply in turn.replies
+        ]
+        db.add_all(replies)
+    await _publish_messages(hub, conversation.public_id, replies)
+    return replies
+
+
+async def _bot_unavailable(
+    hub: Hub, conversation: Conversation, customer_message: Message, new: NewMessage
+) -> list[Message]:
+    """Rasa failed: apologise and offer a human; a click on that offer hands off directly."""
+    locale = conversation.locale
+    if new.payload == REQUEST_HUMAN_PAYLOAD:
+        async with hub.sessions() as db, db.begin():
+            current = await db.get(Conversation, conversation.id, with_for_update=True)
+            handoff = await tickets.hand_off(db, current, "bot_unavailable")
+            reply = Message(
+                conversation_id=conversation.id,
+                sender="system",
+                text=t(
+                    "handoff_fallback",
+                    locale,
+                    number=handoff.ticket.number,
+                    position=handoff.queue_position,
+                ),
+                reply_to_id=customer_message.id,
+            )
+            db.add(reply)
+        await _publish_messages(hub, conversation.public_id, [reply])
+        await publish_status(hub, conversation)
+        return [reply]
+
+    reply = Message(
+        conversation_id=conversation.id,
+        sender="system",
+        text=t("rasa_unavailable", locale),
+        buttons=[{"title": t("talk_to_person", locale), "payload": REQUEST_HUMAN_PAYLOAD}],
+        reply_to_id=customer_message.id,
+    )
+    await _store(hub, [reply])
+    await _publish_messages(hub, conversation.public_id, [reply])
+    return [reply]
+
+
+async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
+    async with hub.sessions() as db, db.begin():
+        current = await db.get(Conversation, conversation.id, with_for_update=True)
+        goodbye = None
+        if current.status != "closed":
+            current.status, current.closed_at = "closed", utcnow()
+            goodbye = Message(
+                conversation_id=conversation.id,
+                sender="system",
+                text=t("chat_closed", current.locale),
+            )
+            db.add(goodbye)
+    if goodbye is not None:
+        await _publish_messages(hub, conversation.public_id, [goodbye])
+        await publish_status(hub, conversation)
+    return await session_state(hub, conversation.id)

@@ -1,0 +1,21 @@
+"""The hub's shared dependencies, built once per application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import sessionmaker
+
+from .bus import LocalBus
+from .rasa_client import RasaClient
+from .settings import Settings
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: sessionmaker
+    bus: LocalBus
+    rasa: RasaClient

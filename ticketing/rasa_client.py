@@ -1,0 +1,111 @@
+"""The hub's only way to the Rasa server: HTTP to the ``hub`` input channel (bot/channels.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/hub/webhook"
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, answered with an error, or could not be reached."""
+
+
+@dataclass
+class BotReply:
+    text: str = ""
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+
+@dataclass
+class BotTurn:
+    replies: list[BotReply]
+    intent: str | None = None
+    confidence: float | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _reply_from_rasa(raw: dict[str, Any]) -> BotReply:
+    buttons = [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        for b in raw.get("buttons") or []
+        if isinstance(b, dict)
+    ]
+    custom: dict[str, Any] = {}
+    if isinstance(raw.get("custom"), dict):
+        custom.update(raw["custom"])
+    for key in ("image", "attachment"):
+        if raw.get(key):
+            custom[key] = raw[key]
+    return BotReply(text=str(raw.get("text") or ""), buttons=buttons, custom=custom or None)
+
+
+def parse_turn(body: dict[str, Any]) -> BotTurn:
+    nlu = body.get("nlu") or {}
+    intent = nlu.get("intent") or {}
+    entities = [
+        {k: e.get(k) for k in ("entity", "value", "start", "end", "extractor")}
+        for e in nlu.get("entities") or []
+        if isinstance(e, dict)
+    ]
+    return BotTurn(
+        replies=[_reply_from_rasa(m) for m in body.get("messages") or [] if isinstance(m, dict)],
+        intent=intent.get("name"),
+        confidence=intent.get("confidence"),
+        entities=entities,
+    )
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(
+        self, sender_id: str, text: str, message_id: str, metadata: dict[str, Any]
+    ) -> BotTurn:
+        body = {
+            "sender": sender_id,
+            "message": text,
+            "message_id": message_id,
+            "metadata": metadata,
+        }
+        try:
+            async with self.session.post(
+                self.base_url + WEBHOOK_PATH,
+                json=body,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                return parse_turn(await response.json())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def reachable(self) -> bool:
+        try:
+            async with self.session.get(
+                self.base_url + "/version", timeout=aiohttp.ClientTimeout(total=3)
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False

@@ -1,0 +1,59 @@
+"""Settings read from environment variables, each with a working default."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+DEV_INTERNAL_TOKEN = "dev-internal-token"
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_float(env, name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/helpdesk.db"
+    rasa_url: str = "http://127.0.0.1:5005"
+    hub_url: str = "http://127.0.0.1:8080"
+    internal_token: str = DEV_INTERNAL_TOKEN
+    redis_url: str | None = None
+    rasa_timeout: float = 10.0
+    max_message_length: int = 2000
+    host: str = "127.0.0.1"
+    port: int = 8080
+    default_locale: str = "en"
+    supported_locales: tuple[str, ...] = field(default=("en", "zh-CN"))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            hub_url=(env.get("HUB_URL") or cls.hub_url).rstrip("/"),
+            internal_token=env.get("HUB_INTERNAL_TOKEN") or DEV_INTERNAL_TOKEN,
+            redis_url=env.get("REDIS_URL") or None,
+            rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout),
+            max_message_length=_int(env, "MAX_MESSAGE_LENGTH", cls.max_message_length),
+            host=env.get("HUB_HOST") or cls.host,
+            port=_int(env, "HUB_PORT", cls.port),
+        )
+        if settings.internal_token == DEV_INTERNAL_TOKEN:
+            log.warning("HUB_INTERNAL_TOKEN is not set: using the development token")
+        return settings

@@ -1,0 +1,1 @@
+"""HTTP layer of the hub: application factory, routes, views and middlewares."""

@@ -1,0 +1,61 @@
+"""The hub's aiohttp application factory."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from .. import db
+from ..bus import create_bus
+from ..context import Hub
+from ..rasa_client import RasaClient
+from ..settings import Settings
+from . import chat_views, health, internal_views, openapi, pages
+from .keys import HUB, SETTINGS, WEBSOCKETS
+from .middlewares import errors
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    bus = create_bus(settings.redis_url)
+    await bus.start()
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout)
+    app[HUB] = Hub(
+        settings=settings,
+        engine=engine,
+        sessions=db.session_factory(engine),
+        bus=bus,
+        rasa=rasa,
+    )
+    yield
+    await rasa.close()
+    await bus.close()
+    await engine.dispose()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    for ws in set(app[WEBSOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+def init_app(settings: Settings | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[errors, internal_views.internal_auth], client_max_size=MAX_BODY_BYTES
+    )
+    app[SETTINGS] = settings or Settings.from_env()
+    app[WEBSOCKETS] = weakref.WeakSet()
+    app.cleanup_ctx.append(_hub_ctx)
+    app.on_shutdown.append(_close_websockets)
+    for module in (chat_views, internal_views, health, openapi, pages):
+        app.router.add_routes(module.routes)
+    app.router.add_static("/static/", pages.STATIC, name="static")
+    return app

@@ -1,0 +1,98 @@
+"""The customer chat API (DESIGN.md, "Customer chat API")."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiohttp import WSMsgType, web
+
+from .. import chat
+from ..bus import conversation_channel
+from .keys import HUB, WEBSOCKETS
+from .util import bearer_token, int_query, read_json
+
+routes = web.RouteTableDef()
+
+
+async def _conversation(request: web.Request, token: str | None = None):
+    return await chat.authenticate(
+        request.app[HUB], request.match_info["session_id"], token or bearer_token(request)
+    )
+
+
+@routes.post("/api/chat/sessions")
+async def create_session(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    body = await read_json(request, required=False)
+    conversation, token = await chat.create_session(hub, body)
+    state = await chat.session_state(hub, conversation.id)
+    messages = await chat.list_messages(hub, conversation.id, after=0, limit=100)
+    return web.json_response({**state, "token": token, "messages": messages}, status=201)
+
+
+@routes.get("/api/chat/sessions/{session_id}")
+async def get_session(request: web.Request) -> web.Response:
+    conversation = await _conversation(request)
+    return web.json_response(await chat.session_state(request.app[HUB], conversation.id))
+
+
+@routes.post("/api/chat/sessions/{session_id}/messages")
+async def post_message(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    conversation = await _conversation(request)
+    new = chat.NewMessage.from_body(await read_json(request), hub.settings.max_message_length)
+    messages = await chat.post_customer_message(
+        hub, conversation, new, request.headers.get("Idempotency-Key")
+    )
+    return web.json_response({"messages": messages})
+
+
+@routes.get("/api/chat/sessions/{session_id}/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    conversation = await _conversation(request)
+    after = int_query(request, "after", 0, lo=0, hi=2**62)
+    limit = int_query(request, "limit", 200, lo=1, hi=500)
+    messages = await chat.list_messages(request.app[HUB], conversation.id, after, limit)
+    return web.json_response({"messages": messages})
+
+
+@routes.post("/api/chat/sessions/{session_id}/close")
+async def close_session(request: web.Request) -> web.Response:
+    conversation = await _conversation(request)
+    return web.json_response(await chat.close_session(request.app[HUB], conversation))
+
+
+async def _drain(ws: web.WebSocketResponse) -> None:
+    """Read (and ignore) client frames until the socket closes."""
+    async for message in ws:
+        if message.type == WSMsgType.TEXT and message.data == "ping":
+            await ws.send_json({"type": "pong"})
+
+
+@routes.get("/api/chat/sessions/{session_id}/ws")
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    hub = request.app[HUB]
+    conversation = await _conversation(request, request.query.get("token"))
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    request.app[WEBSOCKETS].add(ws)
+    async with hub.bus.subscribe(conversation_channel(conversation.public_id)) as queue:
+        await ws.send_json({"type": "status", **await chat.session_state(hub, conversation.id)})
+        reader = asyncio.create_task(_drain(ws))
+        getter: asyncio.Task | None = None
+        try:
+            while not reader.done():
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    await ws.send_json(getter.result())
+        except ConnectionResetError:
+            pass
+        finally:
+            for task in (getter, reader):
+                if task is not None and not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+    return ws

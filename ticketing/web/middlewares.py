@@ -1,0 +1,51 @@
+"""Turns every error on the API into ``{"error": {"code", "message"}}``."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from ..errors import ApiError
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def _is_api(request: web.Request) -> bool:
+    return request.path.startswith(("/api/", "/internal/"))
+
+
+def error_response(error: ApiError) -> web.Response:
+    return web.json_response(error.body(), status=error.status)
+
+
+@web.middleware
+async def errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except ApiError as error:
+        return error_response(error)
+    except web.HTTPException as exc:
+        if not _is_api(request) or exc.status < 400:
+            raise
+        code = _CODES.get(exc.status, "http_error")
+        message = exc.text if exc.text and not exc.text.startswith(str(exc.status)) else exc.reason
+        return error_response(ApiError(exc.status, code, message))
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not _is_api(request):
+            raise
+        return error_response(ApiError(500, "internal", "an unexpected error occurred"))

@@ -1,0 +1,44 @@
+"""Small helpers shared by the views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import ApiError
+
+
+async def read_json(request: web.Request, *, required: bool = True) -> Any:
+    """The JSON body; 400 when it is not JSON; ``None`` for an empty optional body."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "bad_request", "a JSON body is required")
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_request", "the body is not valid JSON") from exc
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def int_query(request: web.Request, name: str, default: int, *, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ApiError(422, "invalid", f"{name} must be an integer", field=name) from exc
+    if not lo <= value <= hi:
+        raise ApiError(422, "invalid", f"{name} must be between {lo} and {hi}", field=name)
+    return value
