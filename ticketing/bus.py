@@ -40,16 +40,27 @@ class LocalBus:
             except asyncio.QueueFull:  # a stalled socket must not block everyone else
                 log.warning("dropping live event for a slow subscriber on %s", channel)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue]:
-        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+    def add(self, channel: str, queue: asyncio.Queue) -> None:
+        """Deliver ``channel``'s events into ``queue`` too (one socket, many channels)."""
         self._subscribers[channel].add(queue)
+
+    def remove(self, channel: str, queue: asyncio.Queue) -> None:
+        subscribers = self._subscribers.get(channel)
+        if subscribers is not None:
+            subscribers.discard(queue)
+            if not subscribers:
+                self._subscribers.pop(channel, None)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue]:
+        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        for channel in channels:
+            self.add(channel, queue)
         try:
             yield queue
         finally:
-            self._subscribers[channel].discard(queue)
-            if not self._subscribers[channel]:
-                self._subscribers.pop(channel, None)
+            for channel in list(self._subscribers):
+                self.remove(channel, queue)
 
 
 class RedisBus(LocalBus):
@@ -104,7 +115,19 @@ def create_bus(redis_url: str | None) -> LocalBus:
 
 
 def conversation_channel(public_id: str) -> str:
+    """Everything the customer sees: messages, status, agent typing."""
     return f"conversation:{public_id}"
 
 
+def ticket_channel(number: str) -> str:
+    """Staff-only ticket events: notes, timeline entries, customer typing."""
+    return f"ticket:{number}"
+
+
+def agent_channel(user_id: int) -> str:
+    """Notifications for one agent (a ticket was assigned to them)."""
+    return f"agent:{user_id}"
+
+
 QUEUE_CHANNEL = "queue"
+SUPERVISOR_CHANNEL = "supervisors"

@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import tickets
-from .bus import QUEUE_CHANNEL, conversation_channel
+from . import customers, outbox, tickets
+from .bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
 from .context import Hub
 from .errors import ApiError, invalid
 from .i18n import normalize_locale, t
@@ -110,6 +110,9 @@ async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
     )
     async with hub.sessions() as db, db.begin():
         db.add(conversation)
+        if email:
+            await db.flush()
+            await customers.attach(db, conversation, email, name)
     return conversation, token
 
 
@@ -152,6 +155,21 @@ async def publish_status(hub: Hub, conversation: Conversation) -> None:
     state = await session_state(hub, conversation.id)
     await hub.bus.publish(conversation_channel(conversation.public_id), {"type": "status", **state})
     await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+
+
+async def mark_seen(hub: Hub, conversation: Conversation) -> None:
+    """Remember that the customer's widget is still here (at most once a minute)."""
+    now = utcnow()
+    seen = conversation.customer_seen_at
+    if seen is not None and (now - seen).total_seconds() < 60:
+        return
+    conversation.customer_seen_at = now
+    async with hub.sessions() as db, db.begin():
+        await db.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(customer_seen_at=now)
+        )
 
 
 async def list_messages(hub: Hub, conversation_id: int, after: int, limit: int) -> list[dict]:
@@ -223,15 +241,36 @@ async def post_customer_message(
         payload=new.payload,
         idempotency_key=idempotency_key,
     )
+    ticket_number = None
     try:
         async with hub.sessions() as db, db.begin():
             current = await db.get(Conversation, conversation.id, with_for_update=True)
             reopened = current.status == "closed"
             if reopened:
                 current.status, current.closed_at = "bot", None
-            current.last_customer_message_at = utcnow()
+            now = utcnow()
+            current.last_customer_message_at = current.customer_seen_at = now
             db.add(customer_message)
             status = current.status
+            if status in ("queued", "agent"):
+                ticket = await tickets.active_ticket(db, conversation.id)
+                if ticket is not None:
+                    ticket_number = ticket.number
+                    new_status = tickets.on_customer_message(hub.shop, ticket, now)
+                    if new_status:
+                        tickets.add_event(
+                            db, ticket, "status_changed", old="pending", new=new_status
+                        )
+            await db.flush()
+            await outbox.emit(
+                db,
+                "message.created",
+                {
+                    "session_id": conversation.public_id,
+                    "ticket": ticket_number,
+                    "message": message_json(customer_message),
+                },
+            )
     except IntegrityError:
         # The same Idempotency-Key arrived twice at once: the other request stored it.
         async with hub.sessions() as db:
@@ -241,9 +280,15 @@ async def post_customer_message(
     if reopened:
         await publish_status(hub, conversation)
     if status != "bot":
-        await hub.bus.publish(
-            QUEUE_CHANNEL, {"type": "customer_message", "session_id": conversation.public_id}
-        )
+        event = {
+            "type": "customer_message",
+            "session_id": conversation.public_id,
+            "ticket": ticket_number,
+            "message": message_json(customer_message),
+        }
+        await hub.bus.publish(QUEUE_CHANNEL, event)
+        if ticket_number:
+            await hub.bus.publish(ticket_channel(ticket_number), event)
         return [message_json(customer_message)]
 
     replies = await _bot_turn(hub, conversation, customer_message, new)
@@ -296,7 +341,7 @@ async def _bot_unavailable(
     if new.payload == REQUEST_HUMAN_PAYLOAD:
         async with hub.sessions() as db, db.begin():
             current = await db.get(Conversation, conversation.id, with_for_update=True)
-            handoff = await tickets.hand_off(db, current, "bot_unavailable")
+            handoff = await tickets.hand_off(db, hub.shop, current, "bot_unavailable")
             reply = Message(
                 conversation_id=conversation.id,
                 sender="system",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from .bus import LocalBus
 from .rasa_client import RasaClient
 from .settings import Settings
+from .shop import Shop
 
 
 @dataclass
@@ -19,3 +20,4 @@ class Hub:
     sessions: sessionmaker
     bus: LocalBus
     rasa: RasaClient
+    shop: Shop

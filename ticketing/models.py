@@ -10,13 +10,17 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -47,13 +51,36 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
-Base = declarative_base()
+# Named constraints, so that later migrations can alter them (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 CONVERSATION_STATUSES = ("bot", "queued", "agent", "closed")
 SENDERS = ("customer", "bot", "agent", "system")
 TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed", "reopened")
 TICKET_KINDS = ("escalation", "complaint", "offline")
 PRIORITIES = ("P1", "P2", "P3", "P4")
+ROLES = ("agent", "supervisor", "admin")
+PRESENCE = ("online", "away", "offline")
+CUSTOMER_TIERS = ("high", "medium", "low")
+LIFECYCLE_STAGES = ("potential", "new", "mature", "lost")
+EMOTIONS = ("neutral", "frustrated", "angry")
+COMPLAINT_CATEGORIES = ("quality", "promise_not_kept", "need_not_met", "staff_attitude", "other")
+COMPLAINT_STAGES = (
+    "received",
+    "verified",
+    "classified",
+    "investigating",
+    "resolved_notified",
+    "satisfaction_asked",
+    "closed",
+)
 HANDOFF_REASONS = (
     "requested",
     "fallback",
@@ -75,15 +102,25 @@ class Conversation(Base):
     locale = Column(String(16), nullable=False, default="en")
     customer_name = Column(String(200))
     customer_email = Column(String(320))
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     last_customer_message_at = Column(UTCDateTime)
     closed_at = Column(UTCDateTime)
+    # who owns the conversation while status is `agent`
+    agent_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    handed_off_at = Column(UTCDateTime)
+    survey_offered_at = Column(UTCDateTime)
+    # last time the widget polled or held a socket: tells whether the customer is still here
+    customer_seen_at = Column(UTCDateTime)
 
     messages = relationship("Message", back_populates="conversation", lazy="raise")
     tickets = relationship("Ticket", back_populates="conversation", lazy="raise")
 
-    __table_args__ = (Index("ix_conversations_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversations_created_at", "created_at"),
+        Index("ix_conversations_customer_id", "customer_id"),
+    )
 
 
 class Message(Base):
@@ -103,6 +140,8 @@ class Message(Base):
     entities = Column(JSON)
     reply_to_id = Column(Integer, ForeignKey("messages.id", ondelete="SET NULL"))
     idempotency_key = Column(String(200))
+    author_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    emotion = Column(String(16))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages", lazy="raise")
@@ -130,12 +169,39 @@ class Ticket(Base):
     first_response_at = Column(UTCDateTime)
     resolved_at = Column(UTCDateTime)
     closed_at = Column(UTCDateTime)
+    # routing and classification
+    team_id = Column(Integer, ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
+    category = Column(String(40))
+    tags = Column(JSON, nullable=False, default=list)
+    subject = Column(String(200))
+    customer_name = Column(String(200))
+    customer_email = Column(String(320))
+    # the complex-case flag: owned by a dedicated team until fully solved
+    escalated = Column(Boolean, nullable=False, default=False)
+    # SLA clocks (business hours); due times are recomputed on every change
+    first_response_due_at = Column(UTCDateTime)
+    next_response_due_at = Column(UTCDateTime)
+    resolution_due_at = Column(UTCDateTime)
+    awaiting_reply_since = Column(UTCDateTime)
+    pending_since = Column(UTCDateTime)
+    pauses = Column(JSON, nullable=False, default=list)
+    sla_state = Column(String(16), nullable=False, default="ok")
+    breached = Column(Boolean, nullable=False, default=False)
+    reopened_count = Column(Integer, nullable=False, default=0)
+    # e-mail follow-up for offline tickets and surveys
+    customer_notified_at = Column(UTCDateTime)
+    survey_token_hash = Column(String(64))
 
     conversation = relationship("Conversation", back_populates="tickets", lazy="raise")
 
     __table_args__ = (
         Index("ix_tickets_status_priority_created", "status", "priority", "created_at"),
         Index("ix_tickets_conversation_id", "conversation_id"),
+        Index("ix_tickets_assignee_id", "assignee_id", "status"),
+        Index("ix_tickets_customer_id", "customer_id"),
+        Index("ix_tickets_team_id", "team_id", "status"),
     )
 
 
@@ -148,6 +214,231 @@ class TicketEvent(Base):
     ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
     kind = Column(String(40), nullable=False)
     data = Column(JSON, nullable=False, default=dict)
+    actor_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_ticket_events_ticket_id", "ticket_id", "id"),)
+
+
+user_teams = Table(
+    "user_teams",
+    Base.metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(40), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    # a dedicated team owns flagged complex cases until they are fully solved
+    dedicated = Column(Boolean, nullable=False, default=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(320), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False, default="agent")
+    password_hash = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    presence = Column(String(16), nullable=False, default="offline")
+    presence_at = Column(UTCDateTime)
+    capacity = Column(Integer, nullable=False, default=3)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at = Column(UTCDateTime)
+    # round-robin auto-assignment picks the online agent assigned longest ago
+    last_assigned_at = Column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """A signed-in staff session (cookie); kept in the database so any hub instance serves it."""
+
+    __tablename__ = "auth_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Customer(Base):
+    """One profile per customer, de-duplicated by e-mail address."""
+
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(320), unique=True)
+    name = Column(String(200))
+    phone = Column(String(50))
+    tier = Column(String(16), nullable=False, default="medium")
+    lifecycle = Column(String(16), nullable=False, default="potential")
+    membership = Column(String(16))
+    vip = Column(Boolean, nullable=False, default=False)
+    vip_owner_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    dispute = Column(Boolean, nullable=False, default=False)
+    marketing_consent = Column(Boolean, nullable=False, default=False)
+    notes = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
+    email = Column(String(320))
+    status = Column(String(20), nullable=False)
+    carrier = Column(String(40))
+    tracking_number = Column(String(60))
+    placed_at = Column(UTCDateTime, nullable=False)
+    expected_delivery = Column(Date)
+    delivered_at = Column(UTCDateTime)
+    total = Column(Float, nullable=False, default=0.0)
+    currency = Column(String(3), nullable=False, default="GBP")
+    items = Column(JSON, nullable=False, default=list)
+
+    __table_args__ = (Index("ix_orders_customer_id", "customer_id"),)
+
+
+class Complaint(Base):
+    """The complaint-handling record of a complaint ticket (the guide's record fields)."""
+
+    __tablename__ = "complaints"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(
+        Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    category = Column(String(40), nullable=False)
+    description = Column(Text, nullable=False)
+    order_number = Column(String(20))
+    order_facts = Column(JSON)
+    emotion = Column(String(16))
+    stage = Column(String(24), nullable=False, default="received")
+    verification = Column(Text)
+    root_cause = Column(Text)
+    corrective_action = Column(Text)
+    resolution = Column(Text)
+    result_notified_at = Column(UTCDateTime)
+    satisfaction = Column(Integer)
+    evaluation_note = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Rating(Base):
+    """The satisfaction survey of one conversation; each answer is stored as it comes."""
+
+    __tablename__ = "ratings"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(
+        Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="SET NULL"))
+    agent_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    # "bot" when the bot alone served the customer, "human" after an agent handled it
+    stage = Column(String(8), nullable=False, default="bot")
+    about = Column(String(16), nullable=False, default="service")  # or "resolution"
+    csat = Column(Integer)
+    resolved = Column(Boolean)
+    speed = Column(Integer)
+    problem_solving = Column(Integer)
+    attitude = Column(Integer)
+    comment = Column(Text)
+    skipped = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_ratings_ticket_id", "ticket_id"),
+        Index("ix_ratings_agent_id", "agent_id"),
+        Index("ix_ratings_created_at", "created_at"),
+    )
+
+
+class CannedResponse(Base):
+    __tablename__ = "canned_responses"
+
+    id = Column(Integer, primary_key=True)
+    shortcut = Column(String(40), nullable=False, unique=True)
+    title = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    updated_by = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id = Column(Integer, primary_key=True)
+    url = Column(String(1000), nullable=False)
+    secret = Column(String(200), nullable=False)
+    events = Column(JSON, nullable=False, default=list)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OutboxItem(Base):
+    """Durable outgoing work (webhook deliveries, e-mails), retried with backoff."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)  # "webhook" | "email"
+    target_id = Column(Integer)  # webhook id
+    payload = Column(JSON, nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_error = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    done_at = Column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class NluLabel(Base):
+    """A supervisor's label for a misunderstood customer message (the improvement loop)."""
+
+    __tablename__ = "nlu_labels"
+
+    id = Column(Integer, primary_key=True)
+    message_id = Column(
+        Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    label = Column(String(100), nullable=False)  # an intent, "faq/<key>", or "out_of_scope"
+    labelled_by = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    exported_at = Column(UTCDateTime)
+
+
+class ImprovementAction(Base):
+    """A tracked improvement, from measurement to done (the guide's closed loop)."""
+
+    __tablename__ = "improvement_actions"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String(200), nullable=False)
+    description = Column(Text)
+    department = Column(String(100), nullable=False)
+    owner = Column(String(200), nullable=False)
+    due_date = Column(Date, nullable=False)
+    acceptance_criteria = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, default="open")
+    source = Column(String(300))
+    created_by = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    done_at = Column(UTCDateTime)

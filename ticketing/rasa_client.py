@@ -101,6 +101,24 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
+    async def trigger_intent(
+        self, sender_id: str, intent: str, entities: dict[str, Any] | None = None
+    ) -> BotTurn:
+        """Make the bot act as if the customer expressed ``intent`` (e.g. start the survey)."""
+        url = f"{self.base_url}/conversations/{sender_id}/trigger_intent"
+        try:
+            async with self.session.post(
+                url,
+                json={"name": intent, "entities": entities or {}},
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                body = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return parse_turn({"messages": body.get("messages") or []})
+
     async def reachable(self) -> bool:
         try:
             async with self.session.get(

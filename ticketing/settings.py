@@ -22,6 +22,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_float(env, name, default))
 
@@ -39,6 +50,16 @@ class Settings:
     port: int = 8080
     default_locale: str = "en"
     supported_locales: tuple[str, ...] = field(default=("en", "zh-CN"))
+    shop_file: str | None = None
+    cookie_secure: bool = False
+    auto_assign: bool = False
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: bool = False
+    mail_from: str = "Northwind Goods support <support@northwind.example>"
+    worker_interval: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +74,16 @@ class Settings:
             max_message_length=_int(env, "MAX_MESSAGE_LENGTH", cls.max_message_length),
             host=env.get("HUB_HOST") or cls.host,
             port=_int(env, "HUB_PORT", cls.port),
+            shop_file=env.get("SHOP_FILE") or None,
+            cookie_secure=_bool(env, "COOKIE_SECURE", False),
+            auto_assign=_bool(env, "AUTO_ASSIGN", False),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_int(env, "SMTP_PORT", 25),
+            smtp_user=env.get("SMTP_USER") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_tls=_bool(env, "SMTP_TLS", False),
+            mail_from=env.get("MAIL_FROM") or cls.mail_from,
+            worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
         )
         if settings.internal_token == DEV_INTERNAL_TOKEN:
             log.warning("HUB_INTERNAL_TOKEN is not set: using the development token")

@@ -14,6 +14,7 @@ from ticketing.web.app import init_app
 from ticketing.web.keys import HUB
 
 INTERNAL_TOKEN = "integration-test-token"
+SEEDED_TABLES = {"teams"}
 
 
 def unused_port() -> int:
@@ -29,10 +30,13 @@ async def database_url(request, tmp_path):
         return
     url = request.getfixturevalue("postgres_url")
     yield url
-    # Empty every table (and restart ids) so the next test starts from a clean database.
+    # Empty every table (and restart ids) so the next test starts from a clean database;
+    # the teams the migration seeds stay.
     engine = create_engine(url)
     async with engine.begin() as connection:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        tables = ", ".join(
+            f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES
+        )
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await engine.dispose()
 

@@ -13,9 +13,11 @@ from ..bus import create_bus
 from ..context import Hub
 from ..rasa_client import RasaClient
 from ..settings import Settings
-from . import chat_views, health, internal_views, openapi, pages
+from ..shop import load_shop
+from . import agent_views, auth_views, chat_views, health, internal_views, openapi, pages
 from .keys import HUB, SETTINGS, WEBSOCKETS
-from .middlewares import errors
+from .middlewares import cors, errors
+from .staff_auth import staff_session
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
         sessions=db.session_factory(engine),
         bus=bus,
         rasa=rasa,
+        shop=load_shop(settings.shop_file),
     )
     yield
     await rasa.close()
@@ -49,13 +52,14 @@ async def _close_websockets(app: web.Application) -> None:
 
 def init_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[errors, internal_views.internal_auth], client_max_size=MAX_BODY_BYTES
+        middlewares=[cors, errors, internal_views.internal_auth, staff_session],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings or Settings.from_env()
     app[WEBSOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_hub_ctx)
     app.on_shutdown.append(_close_websockets)
-    for module in (chat_views, internal_views, health, openapi, pages):
+    for module in (chat_views, internal_views, auth_views, agent_views, health, openapi, pages):
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", pages.STATIC, name="static")
     return app

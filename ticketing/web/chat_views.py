@@ -51,6 +51,7 @@ async def post_message(request: web.Request) -> web.Response:
 @routes.get("/api/chat/sessions/{session_id}/messages")
 async def list_messages(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
+    await chat.mark_seen(request.app[HUB], conversation)
     after = int_query(request, "after", 0, lo=0, hi=2**62)
     limit = int_query(request, "limit", 200, lo=1, hi=500)
     messages = await chat.list_messages(request.app[HUB], conversation.id, after, limit)

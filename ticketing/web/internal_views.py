@@ -63,6 +63,7 @@ async def handoff(request: web.Request) -> web.Response:
         conversation = await _conversation(db, request.match_info["session_id"])
         result = await tickets.hand_off(
             db,
+            hub.shop,
             conversation,
             str(reason),
             kind=str(body.get("kind", "escalation")),

@@ -49,3 +49,28 @@ async def errors(request: web.Request, handler):
         if not _is_api(request):
             raise
         return error_response(ApiError(500, "internal", "an unexpected error occurred"))
+
+
+CORS_PREFIX = "/api/chat/"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+    "Access-Control-Max-Age": "600",
+}
+
+
+@web.middleware
+async def cors(request: web.Request, handler):
+    """Let the widget embedded on any site call the customer chat API.
+
+    Safe for any origin: the chat API uses bearer tokens, never cookies.
+    """
+    if not request.path.startswith(CORS_PREFIX):
+        return await handler(request)
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers=CORS_HEADERS)
+    response = await handler(request)
+    if not response.prepared:
+        response.headers.update(CORS_HEADERS)
+    return response

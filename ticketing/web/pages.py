@@ -32,4 +32,10 @@ async def index(request: web.Request) -> web.Response:
 
 @routes.get("/widget.js")
 async def widget_js(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(
+        STATIC / "widget.js",
+        headers={
+            "Cache-Control": "no-cache",
+            "Content-Type": "application/javascript; charset=utf-8",
+        },
+    )

@@ -1,0 +1,442 @@
+"""The agent desk: what agents do to tickets, with the customer-side effects of each action.
+
+Each function runs one transaction, then publishes the live events (customer widget, agent
+consoles) and, where needed, talks to Rasa. Views stay thin; rules live in tickets.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from . import outbox, tickets
+from .bus import QUEUE_CHANNEL, agent_channel, conversation_channel, ticket_channel
+from .chat import publish_status
+from .context import Hub
+from .errors import ApiError, invalid
+from .i18n import t
+from .models import Conversation, Message, Ticket, User, utcnow
+from .rasa_client import RasaUnavailable
+from .serializers import message_json
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_BUTTONS = 6
+# A customer not seen for this long gets agent replies and the survey by e-mail too.
+AWAY_AFTER = timedelta(minutes=2)
+SURVEY_INTENT = "EXTERNAL_survey"
+
+
+def validate_text(text: Any, field: str = "text") -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise invalid(f"{field} must not be empty", field=field)
+    if len(text) > MAX_TEXT:
+        raise ApiError(413, "too_long", f"{field} is longer than {MAX_TEXT} characters")
+    return text.strip()
+
+
+def validate_buttons(buttons: Any) -> list[dict[str, str]]:
+    if buttons in (None, []):
+        return []
+    if not isinstance(buttons, list) or len(buttons) > MAX_BUTTONS:
+        raise invalid(f"buttons must be a list of at most {MAX_BUTTONS}", field="buttons")
+    clean = []
+    for button in buttons:
+        if (
+            not isinstance(button, dict)
+            or not isinstance(button.get("title"), str)
+            or not button["title"].strip()
+            or len(button["title"]) > 80
+            or not isinstance(button.get("payload", button["title"]), str)
+            or len(button.get("payload", "")) > 500
+        ):
+            raise invalid("each button needs a title (and optional payload)", field="buttons")
+        clean.append(
+            {
+                "title": button["title"].strip(),
+                "payload": button.get("payload") or button["title"].strip(),
+            }
+        )
+    return clean
+
+
+async def _publish(hub: Hub, conversation: Conversation, messages: list[Message]) -> None:
+    for message in messages:
+        event = {"type": "message", "message": message_json(message)}
+        await hub.bus.publish(conversation_channel(conversation.public_id), event)
+
+
+async def _staff_event(hub: Hub, number: str, event: dict[str, Any]) -> None:
+    await hub.bus.publish(ticket_channel(number), event)
+    await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+
+
+async def _load(db, number: str, lock: bool = True) -> tuple[Ticket, Conversation | None]:
+    ticket = await tickets.by_number(db, number, lock=lock)
+    conversation = (
+        await db.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
+    )
+    return ticket, conversation
+
+
+async def claim(hub: Hub, user: User, number: str) -> Ticket:
+    async with hub.sessions() as db, db.begin():
+        agent = await db.get(User, user.id)
+        ticket, conversation = await _load(db, number, lock=False)
+        claimed = await tickets.claim(db, agent, ticket)
+        joined = None
+        if claimed and conversation is not None and conversation.status != "closed":
+            conversation.status, conversation.agent_id = "agent", agent.id
+            joined = Message(
+                conversation_id=conversation.id,
+                sender="system",
+                text=t("agent_joined", conversation.locale, name=agent.name),
+            )
+            db.add(joined)
+    if claimed:
+        if conversation is not None:
+            if joined is not None:
+                await _publish(hub, conversation, [joined])
+            await publish_status(hub, conversation)
+        await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+    return ticket
+
+
+async def agent_message(
+    hub: Hub, user: User, number: str, text: Any, buttons: Any = None
+) -> dict[str, Any]:
+    text = validate_text(text)
+    buttons = validate_buttons(buttons)
+    now = utcnow()
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        tickets.check_owner(user, ticket)
+        if conversation is None:
+            raise invalid("this ticket has no conversation to write to")
+        if ticket.status in ("resolved", "closed"):
+            raise invalid(f"the ticket is {ticket.status}; reopen it to write to the customer")
+        message = Message(
+            conversation_id=conversation.id,
+            sender="agent",
+            text=text,
+            buttons=buttons,
+            author_id=user.id,
+            created_at=now,
+        )
+        db.add(message)
+        if conversation.status in ("queued", "closed", "bot"):
+            conversation.status, conversation.agent_id = "agent", user.id
+            conversation.closed_at = None
+        first = tickets.on_agent_message(hub.shop, ticket, now)
+        await db.flush()
+        tickets.add_event(
+            db, ticket, "message", actor_id=user.id, message_id=message.id, first_response=first
+        )
+        await outbox.emit(
+            db,
+            "message.created",
+            {
+                "session_id": conversation.public_id,
+                "ticket": ticket.number,
+                "message": message_json(message),
+            },
+        )
+        emailed = await _email_if_away(hub, db, ticket, conversation, user, text, now)
+    await _publish(hub, conversation, [message])
+    await publish_status(hub, conversation)
+    await _staff_event(
+        hub,
+        ticket.number,
+        {"type": "message", "ticket": ticket.number, "message": message_json(message)},
+    )
+    return {"message": message_json(message), "emailed": emailed}
+
+
+async def _email_if_away(hub, db, ticket, conversation, agent, text, now) -> bool:
+    """Offline tickets and customers who left get the reply by e-mail as well."""
+    email = conversation.customer_email or ticket.customer_email
+    seen = conversation.customer_seen_at
+    away = ticket.kind == "offline" or seen is None or now - seen > AWAY_AFTER
+    if not email or not away:
+        return False
+    locale = conversation.locale
+    await outbox.enqueue_email(
+        db,
+        email,
+        t("email_reply_subject", locale, number=ticket.number),
+        t(
+            "email_reply_body",
+            locale,
+            name=conversation.customer_name or ticket.customer_name or "",
+            text=text,
+            agent=agent.name,
+            shop=hub.shop.name,
+            number=ticket.number,
+        ),
+        ticket=ticket.number,
+    )
+    ticket.customer_notified_at = now
+    return True
+
+
+async def add_note(hub: Hub, user: User, number: str, text: Any) -> dict[str, Any]:
+    text = validate_text(text)
+    async with hub.sessions() as db, db.begin():
+        ticket, _ = await _load(db, number, lock=False)
+        await tickets.check_team_rights(db, user, ticket)
+        event = tickets.add_event(db, ticket, "note", actor_id=user.id, text=text)
+        await db.flush()
+        data = tickets.event_json(event, user.name)
+    await hub.bus.publish(
+        ticket_channel(ticket.number), {"type": "note", "ticket": ticket.number, "note": data}
+    )
+    return data
+
+
+async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
+    if not isinstance(status, str):
+        raise invalid("status is required", field="status")
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        if ticket.assignee_id not in (None, user.id):
+            tickets.check_owner(user, ticket)
+        await tickets.set_status(db, hub.shop, ticket, status, user)
+        if (
+            status == "closed"
+            and conversation is not None
+            and conversation.status in ("agent", "queued")
+        ):
+            conversation.status, conversation.agent_id = "bot", None
+    if conversation is not None:
+        await publish_status(hub, conversation)
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+    return ticket
+
+
+async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Ticket:
+    if not isinstance(changes, dict) or not changes:
+        raise invalid("send the fields to change")
+    async with hub.sessions() as db, db.begin():
+        ticket, _ = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        await tickets.update_fields(db, hub.shop, ticket, user, dict(changes))
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+    return ticket
+
+
+async def update_complaint(hub: Hub, user: User, number: str, changes: Any) -> None:
+    if not isinstance(changes, dict) or not changes:
+        raise invalid("send the fields to change")
+    async with hub.sessions() as db, db.begin():
+        ticket, _ = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        await tickets.update_complaint(db, ticket, user, dict(changes))
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+
+async def unassign(hub: Hub, user: User, number: str) -> Ticket:
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        tickets.check_owner(user, ticket)
+        tickets.unassign(db, ticket, user)
+        left = _requeue(db, conversation, user)
+    await _after_requeue(hub, conversation, left, ticket)
+    return ticket
+
+
+def _requeue(db, conversation: Conversation | None, agent: User) -> Message | None:
+    if conversation is None or conversation.status != "agent":
+        return None
+    conversation.status, conversation.agent_id = "queued", None
+    message = Message(
+        conversation_id=conversation.id,
+        sender="system",
+        text=t("agent_left", conversation.locale, name=agent.name),
+    )
+    db.add(message)
+    return message
+
+
+async def _after_requeue(hub, conversation, message, ticket) -> None:
+    if conversation is not None:
+        if message is not None:
+            await _publish(hub, conversation, [message])
+        await publish_status(hub, conversation)
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+
+async def transfer(
+    hub: Hub, user: User, number: str, body: Any, *, escalate: bool = False
+) -> Ticket:
+    if not isinstance(body, dict):
+        raise invalid("give a team or an agent to transfer to")
+    team, agent_id = body.get("team"), body.get("agent_id")
+    if team is not None and not isinstance(team, str):
+        raise invalid("team must be a team key", field="team")
+    if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
+        raise invalid("agent_id must be a user id", field="agent_id")
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        if ticket.assignee_id not in (None, user.id):
+            tickets.check_owner(user, ticket)
+        if escalate and team is None:
+            from .models import Team
+
+            team = await db.scalar(select(Team.key).where(Team.dedicated.is_(True)).limit(1))
+        target = await tickets.transfer(
+            db, ticket, user, team_key=team, agent_id=agent_id, escalate=escalate
+        )
+        message = None
+        if target is None:
+            message = _requeue(db, conversation, user)
+        elif conversation is not None and conversation.status in ("agent", "queued"):
+            conversation.status, conversation.agent_id = "agent", target.id
+            message = Message(
+                conversation_id=conversation.id,
+                sender="system",
+                text=t("agent_joined", conversation.locale, name=target.name),
+            )
+            db.add(message)
+    await _after_requeue(hub, conversation, message, ticket)
+    if target is not None:
+        await hub.bus.publish(
+            agent_channel(target.id), {"type": "assigned", "ticket": ticket.number}
+        )
+    return ticket
+
+
+async def return_to_bot(hub: Hub, user: User, number: str) -> Ticket:
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        tickets.check_owner(user, ticket)
+        if conversation is None or conversation.status not in ("agent", "queued"):
+            raise invalid("the conversation is not with an agent")
+        conversation.status, conversation.agent_id = "bot", None
+        message = Message(
+            conversation_id=conversation.id,
+            sender="system",
+            text=t("back_to_bot", conversation.locale),
+        )
+        db.add(message)
+        tickets.add_event(db, ticket, "returned_to_bot", actor_id=user.id)
+    await _publish(hub, conversation, [message])
+    await publish_status(hub, conversation)
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+    return ticket
+
+
+async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
+    """Resolve, tell the customer, hand the conversation to the bot for the survey."""
+    if not isinstance(body, dict):
+        raise invalid("the resolution is required", field="resolution")
+    resolution = validate_text(body.get("resolution"), "resolution")
+    root_cause, corrective = body.get("root_cause"), body.get("corrective_action")
+    for name, value in (("root_cause", root_cause), ("corrective_action", corrective)):
+        if value is not None and not isinstance(value, str):
+            raise invalid(f"{name} must be text", field=name)
+    now = utcnow()
+    survey_token = None
+    async with hub.sessions() as db, db.begin():
+        ticket, conversation = await _load(db, number)
+        await tickets.check_team_rights(db, user, ticket)
+        tickets.check_owner(user, ticket)
+        await tickets.resolve(
+            db,
+            hub.shop,
+            ticket,
+            user,
+            resolution=resolution,
+            root_cause=root_cause,
+            corrective_action=corrective,
+        )
+        messages: list[Message] = []
+        away = True
+        if conversation is not None:
+            messages.append(
+                Message(
+                    conversation_id=conversation.id,
+                    sender="agent",
+                    text=resolution,
+                    author_id=user.id,
+                    created_at=now,
+                )
+            )
+            messages.append(
+                Message(
+                    conversation_id=conversation.id,
+                    sender="system",
+                    text=t("ticket_resolved", conversation.locale, number=ticket.number),
+                )
+            )
+            db.add_all(messages)
+            conversation.status, conversation.agent_id = "bot", None
+            seen = conversation.customer_seen_at
+            away = ticket.kind == "offline" or seen is None or now - seen > AWAY_AFTER
+        email = ticket.customer_email or (conversation.customer_email if conversation else None)
+        if away and email:
+            survey_token = secrets.token_urlsafe(24)
+            ticket.survey_token_hash = hashlib.sha256(survey_token.encode()).hexdigest()
+            locale = conversation.locale if conversation else "en"
+            await outbox.enqueue_email(
+                db,
+                email,
+                t("email_survey_subject", locale, number=ticket.number),
+                t(
+                    "email_survey_body",
+                    locale,
+                    name=ticket.customer_name or "",
+                    number=ticket.number,
+                    resolution=resolution,
+                    link=f"{hub.settings.hub_url}/survey/{survey_token}",
+                    shop=hub.shop.name,
+                ),
+                ticket=ticket.number,
+            )
+            ticket.customer_notified_at = now
+    if conversation is not None:
+        await _publish(hub, conversation, messages)
+        await publish_status(hub, conversation)
+        await start_survey(hub, conversation, ticket)
+    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+    return ticket
+
+
+async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | None) -> None:
+    """Let the assistant run its satisfaction survey in the widget."""
+    entities = {
+        "ticket_number": ticket.number if ticket else None,
+        "ticket_kind": ticket.kind if ticket else None,
+    }
+    try:
+        turn = await hub.rasa.trigger_intent(conversation.public_id, SURVEY_INTENT, entities)
+    except RasaUnavailable as exc:
+        log.warning("could not start the survey for %s: %s", conversation.public_id, exc)
+        return
+    replies = [
+        Message(
+            conversation_id=conversation.id,
+            sender="bot",
+            text=reply.text,
+            buttons=reply.buttons,
+            custom=reply.custom,
+        )
+        for reply in turn.replies
+    ]
+    if not replies:
+        return
+    async with hub.sessions() as db, db.begin():
+        db.add_all(replies)
+        current = await db.get(Conversation, conversation.id)
+        current.survey_offered_at = current.survey_offered_at or utcnow()
+    await _publish(hub, conversation, replies)

@@ -1,0 +1,700 @@
+"""Business-hours calendars and SLA clocks: pure domain logic, no database, no HTTP.
+
+A :class:`BusinessCalendar` holds the weekly opening hours as *local wall-clock* intervals of
+one IANA time zone plus a set of local holiday dates. Every calculation converts one local date
+at a time to UTC with :mod:`zoneinfo`, so daylight-saving changes come out right (a Saturday
+10:00-14:00 in Europe/London is 10:00Z-14:00Z in winter and 09:00Z-13:00Z in summer), and long
+spans cost one step per calendar day, never one per minute.
+
+Conventions used throughout:
+
+* Every datetime passed in must be timezone-aware (any zone); naive ones raise ``ValueError``.
+  Every datetime returned is timezone-aware UTC.
+* Business intervals are half open, ``[open, close)``: at 18:00 a 09:00-18:00 desk is closed.
+* Business time is real elapsed time inside the intervals. An interval's ends are wall-clock
+  times on its local date; a time that occurs twice (clocks going back) means its first
+  occurrence, a time skipped by clocks going forward means the instant after the gap. A
+  00:00-06:00 Sunday therefore lasts 5 hours on the spring change and 7 on the autumn one.
+* ``time.max`` as a closing time (``"24:00"`` in configuration) means midnight at the end of
+  the day. An overnight shift is written as two intervals, ``22:00-24:00`` and ``00:00-06:00``.
+
+SLA clocks (``first_response``, ``next_response``, ``resolution``) count business minutes from
+their start, minus the business time spent in :class:`Pause` spans (the ticket was ``pending``
+on the customer). A clock is *breached* once more business time than its target has elapsed:
+its :func:`due_at` instant itself is not a breach, and a clock due at 18:00 on a Friday that is
+still running at 20:00 becomes breached only when business time resumes on Saturday.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "CLOCKS",
+    "END_OF_DAY",
+    "STATES",
+    "BusinessCalendar",
+    "Pause",
+    "SlaPolicy",
+    "SlaState",
+    "SlaTarget",
+    "due_at",
+    "elapsed_business_minutes",
+    "evaluate",
+    "format_business_duration",
+]
+
+UTC = timezone.utc
+END_OF_DAY = time.max
+"""A closing time meaning midnight at the end of the day (``"24:00"`` in configuration)."""
+
+CLOCKS = ("first_response", "next_response", "resolution")
+STATES = ("ok", "warning", "breached", "met", "paused")
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_KEYS = {
+    **{name: index for index, name in enumerate(DAY_NAMES)},
+    **{
+        name: index
+        for index, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_MINUTE = timedelta(minutes=1)
+_ZERO = timedelta(0)
+
+Interval = tuple[datetime, datetime]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require_aware(value: datetime, name: str) -> datetime:
+    """``value`` in UTC; ``ValueError`` unless it is an aware datetime."""
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta / _MINUTE
+
+
+def _duration(minutes: float, name: str = "minutes") -> timedelta:
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)):
+        raise ValueError(f"{name} must be a number, got {minutes!r}")
+    if not math.isfinite(minutes):
+        raise ValueError(f"{name} must be finite, got {minutes!r}")
+    if minutes < 0:
+        raise ValueError(f"{name} must not be negative, got {minutes!r}")
+    return timedelta(minutes=minutes)
+
+
+def _fmt_time(value: time) -> str:
+    return "24:00" if value == END_OF_DAY else value.strftime("%H:%M")
+
+
+def _parse_time(value: Any, where: str, *, closing: bool) -> time:
+    """A ``"HH:MM"`` string (or a :class:`time`); ``"24:00"`` only as a closing time."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if closing and text == "24:00":
+            return END_OF_DAY
+        match = _HHMM.match(text)
+        if match:
+            return time(int(match.group(1)), int(match.group(2)))
+        raise ValueError(f"{where}: {value!r} is not a time in 24-hour HH:MM form")
+    hint = ' (quote times in YAML: "18:00", not 18:00)' if isinstance(value, int) else ""
+    raise ValueError(f'{where}: expected an "HH:MM" string, got {value!r}{hint}')
+
+
+def _parse_day(value: Any, where: str) -> list[tuple[time, time]]:
+    """``[]``/``None`` (closed), ``["09:00", "18:00"]`` or a list of such pairs."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(
+            f'{where}: expected [] or ["HH:MM", "HH:MM"] or a list of such pairs, got {value!r}'
+        )
+    if not value:
+        return []
+    pairs = [value] if all(not isinstance(item, (list, tuple)) for item in value) else value
+    intervals = []
+    for number, pair in enumerate(pairs, start=1):
+        spot = where if len(pairs) == 1 else f"{where}[{number}]"
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f'{spot}: expected an ["HH:MM", "HH:MM"] pair, got {pair!r}')
+        intervals.append(
+            (_parse_time(pair[0], spot, closing=False), _parse_time(pair[1], spot, closing=True))
+        )
+    return intervals
+
+
+def _parse_holiday(value: Any, where: str) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"{where}: expected a date, got the datetime {value.isoformat()}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{where}: {value!r} is not a date in YYYY-MM-DD form")
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Weekly opening hours in one time zone, minus holidays.
+
+    ``weekly`` maps a weekday (0 = Monday ... 6 = Sunday) to its open intervals in local time;
+    a missing day is closed. Several intervals per day are allowed (a lunch break); they must
+    not overlap. Use :data:`END_OF_DAY` (``time.max``) to close at midnight. The mapping is
+    normalised on construction to all seven days with sorted intervals. A calendar with no
+    open hours in the week is rejected, so no calculation can search forever.
+    """
+
+    timezone: str
+    weekly: dict[int, list[tuple[time, time]]]
+    holidays: frozenset[date] = frozenset()
+    _tz: ZoneInfo = field(init=False, repr=False, compare=False)
+    _open_all_week: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.timezone, str) or not self.timezone.strip():
+            raise ValueError(
+                f"timezone must be an IANA name such as 'Europe/London', got {self.timezone!r}"
+            )
+        try:
+            tz = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if not isinstance(self.weekly, Mapping):
+            raise ValueError(f"weekly must map weekday numbers to intervals, got {self.weekly!r}")
+        weekly: dict[int, list[tuple[time, time]]] = {day: [] for day in range(7)}
+        for day, intervals in self.weekly.items():
+            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                raise ValueError(f"weekly: unknown weekday {day!r} (use 0 = Monday ... 6 = Sunday)")
+            weekly[day] = self._checked_day(DAY_NAMES[day], intervals)
+        if not any(weekly.values()):
+            raise ValueError("weekly: the calendar has no open hours on any day of the week")
+        holidays = frozenset(_parse_holiday(value, "holidays") for value in (self.holidays or ()))
+        object.__setattr__(self, "weekly", weekly)
+        object.__setattr__(self, "holidays", holidays)
+        object.__setattr__(self, "_tz", tz)
+        object.__setattr__(
+            self,
+            "_open_all_week",
+            all(self._covers_whole_day(intervals) for intervals in weekly.values()),
+        )
+
+    def __hash__(self) -> int:
+        weekly = tuple(tuple(self.weekly[day]) for day in range(7))
+        return hash((self.timezone, weekly, self.holidays))
+
+    @staticmethod
+    def _checked_day(name: str, intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
+        checked = []
+        for pair in intervals:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError(f"weekly.{name}: expected (open, close) pairs, got {pair!r}")
+            start, end = pair
+            if not isinstance(start, time) or not isinstance(end, time):
+                raise ValueError(f"weekly.{name}: open and close must be datetime.time values")
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise ValueError(f"weekly.{name}: times are local wall-clock times, without tzinfo")
+            if end <= start:
+                raise ValueError(
+                    f"weekly.{name}: closing time {_fmt_time(end)} is not after opening time "
+                    f"{_fmt_time(start)} (split an overnight shift at 24:00)"
+                )
+            checked.append((start, end))
+        checked.sort()
+        for (_, end), (start, _) in pairwise(checked):
+            if start < end:
+                raise ValueError(
+                    f"weekly.{name}: intervals overlap ({_fmt_time(start)} is before "
+                    f"{_fmt_time(end)})"
+                )
+        return checked
+
+    @staticmethod
+    def _covers_whole_day(intervals: list[tuple[time, time]]) -> bool:
+        reached = time(0)
+        for start, end in intervals:
+            if start > reached:
+                return False
+            reached = max(reached, end)
+        return reached == END_OF_DAY
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> BusinessCalendar:
+        """A calendar from ``shop.yml``'s ``business_hours`` mapping.
+
+        ``{"timezone": "Europe/London", "weekly": {"mon": ["09:00", "18:00"], "sun": [], ...},
+        "holidays": ["2026-12-25", ...]}``. A day may also hold a list of pairs for split
+        shifts (``[["09:00", "12:00"], ["13:00", "18:00"]]``); ``[]`` or a missing day is
+        closed; ``"24:00"`` closes at midnight. Day names are ``mon``..``sun`` (or in full).
+        Raises ``ValueError`` naming the offending entry.
+        """
+        if not isinstance(cfg, Mapping):
+            raise ValueError(f"business_hours must be a mapping, got {cfg!r}")
+        unknown = set(cfg) - {"timezone", "weekly", "holidays"}
+        if unknown:
+            raise ValueError(f"business_hours: unknown keys {sorted(map(str, unknown))}")
+        if "timezone" not in cfg:
+            raise ValueError("business_hours.timezone is required (e.g. 'Europe/London')")
+        weekly_cfg = cfg.get("weekly")
+        if not isinstance(weekly_cfg, Mapping):
+            raise ValueError(
+                "business_hours.weekly must map day names (mon..sun) to opening hours, got "
+                f"{weekly_cfg!r}"
+            )
+        weekly: dict[int, list[tuple[time, time]]] = {}
+        for key, value in weekly_cfg.items():
+            day = _DAY_KEYS.get(str(key).strip().lower())
+            if day is None:
+                raise ValueError(
+                    f"business_hours.weekly: unknown day {key!r} (use {', '.join(DAY_NAMES)})"
+                )
+            if day in weekly:
+                raise ValueError(f"business_hours.weekly: day {key!r} is given twice")
+            weekly[day] = _parse_day(value, f"business_hours.weekly.{key}")
+        holidays_cfg = cfg.get("holidays") or []
+        if not isinstance(holidays_cfg, (list, tuple, set, frozenset)):
+            raise ValueError(
+                f"business_hours.holidays must be a list of dates, got {holidays_cfg!r}"
+            )
+        holidays = frozenset(
+            _parse_holiday(value, "business_hours.holidays") for value in holidays_cfg
+        )
+        try:
+            return cls(timezone=cfg["timezone"], weekly=weekly, holidays=holidays)
+        except ValueError as exc:
+            raise ValueError(f"business_hours.{exc}") from None
+
+    @classmethod
+    def always_open(cls) -> BusinessCalendar:
+        """Open 24/7 in UTC (tests, or a P1 round-the-clock option)."""
+        return cls(timezone="UTC", weekly={day: [(time(0), END_OF_DAY)] for day in range(7)})
+
+    # ------------------------------------------------------------------ intervals
+
+    def _local_to_utc(self, day: date, at: time) -> datetime:
+        if at == END_OF_DAY:
+            day, at = day + timedelta(days=1), time(0)
+        return datetime.combine(day, at, tzinfo=self._tz).astimezone(UTC)
+
+    def _day_intervals(self, day: date) -> list[Interval]:
+        """The UTC business intervals of one local date."""
+        if day in self.holidays:
+            return []
+        return [
+            (self._local_to_utc(day, start), self._local_to_utc(day, end))
+            for start, end in self.weekly[day.weekday()]
+        ]
+
+    def _intervals(self, since: datetime) -> Iterator[Interval]:
+        """Business intervals in UTC, in order and disjoint, that end after ``since``.
+
+        The first one may start before ``since``. Endless: the caller stops iterating.
+        """
+        day = since.astimezone(self._tz).date() - timedelta(days=1)
+        last_end: datetime | None = None
+        # Guard: a run of closed days longer than this means something is badly wrong
+        # (the weekly hours are never empty, holidays are finite).
+        limit = 7 * (len(self.holidays) + 3)
+        closed_run = 0
+        while True:
+            any_open = False
+            for start, end in self._day_intervals(day):
+                if last_end is not None and start < last_end:
+                    start = last_end  # a skipped or repeated local date; never double count
+                if end <= start:
+                    continue
+                any_open = True
+                last_end = end
+                if end > since:
+                    yield start, end
+            closed_run = 0 if any_open else closed_run + 1
+            if closed_run > limit:
+                raise ValueError(f"calendar has no business hours for {limit} days after {day}")
+            day += timedelta(days=1)
+
+    def _add(self, start: datetime, amount: timedelta) -> datetime:
+        for open_at, close_at in self._intervals(start):
+            open_at = max(open_at, start)
+            span = close_at - open_at
+            if amount <= span:
+                return open_at + amount
+            amount -= span
+        raise AssertionError("unreachable")  # pragma: no cover - _intervals is endless
+
+    def _between(self, start: datetime, end: datetime) -> timedelta:
+        total = _ZERO
+        if end <= start:
+            return total
+        for open_at, close_at in self._intervals(start):
+            if open_at >= end:
+                break
+            total += min(close_at, end) - max(open_at, start)
+        return total
+
+    # ------------------------------------------------------------------ public queries
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether ``at`` (aware, any zone) falls inside business hours."""
+        at = _require_aware(at, "at")
+        open_at, _ = next(self._intervals(at))
+        return open_at <= at
+
+    def next_open(self, at: datetime) -> datetime:
+        """``at`` (in UTC) if open, else the start of the next business interval."""
+        at = _require_aware(at, "at")
+        open_at, _ = next(self._intervals(at))
+        return max(open_at, at)
+
+    def next_close(self, at: datetime) -> datetime | None:
+        """When the business period holding ``next_open(at)`` ends, in UTC.
+
+        Back-to-back intervals (``22:00-24:00`` then ``00:00-06:00``) count as one period.
+        ``None`` for a 24/7 calendar with no holiday ahead: it never closes.
+        """
+        at = _require_aware(at, "at")
+        intervals = self._intervals(at)
+        open_at, close_at = next(intervals)
+        if self._open_all_week:
+            # Only a holiday ahead can end the period; without one the loop below is endless.
+            first_day = max(open_at, at).astimezone(self._tz).date()
+            if not any(day > first_day for day in self.holidays):
+                return None
+        for open_at, end in intervals:
+            if open_at > close_at:
+                break
+            close_at = end
+        return close_at
+
+    def add_business_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The UTC instant at which ``minutes`` of business time have elapsed after ``start``.
+
+        Counting begins at ``next_open(start)``; ``minutes=0`` returns exactly that (``start``
+        itself when open). The result is the *earliest* such instant, so a count that ends
+        exactly at closing time returns the closing time, not the next opening.
+        """
+        start = _require_aware(start, "start")
+        return self._add(start, _duration(minutes))
+
+    def business_minutes_between(self, start: datetime, end: datetime) -> float:
+        """Business minutes in ``[start, end)``; 0 when ``end <= start``."""
+        start = _require_aware(start, "start")
+        end = _require_aware(end, "end")
+        return _minutes(self._between(start, end))
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """One priority's targets, in business minutes."""
+
+    first_response: int
+    next_response: int
+    resolution: int
+
+    def minutes(self, clock: str) -> int:
+        """The target of ``clock`` (one of :data:`CLOCKS`)."""
+        if clock not in CLOCKS:
+            raise ValueError(f"unknown SLA clock {clock!r} (use {', '.join(CLOCKS)})")
+        return int(getattr(self, clock))
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Targets per priority (``"P1"``..``"P4"``) and the warning threshold."""
+
+    targets: dict[str, SlaTarget]
+    warn_at: float = 0.8
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.targets.items())), self.warn_at))
+
+    def target(self, priority: str) -> SlaTarget:
+        """The targets of ``priority``; ``ValueError`` for an unknown one."""
+        try:
+            return self.targets[priority]
+        except KeyError:
+            known = ", ".join(sorted(self.targets))
+            raise ValueError(f"unknown priority {priority!r} (known: {known})") from None
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> SlaPolicy:
+        """A policy from ``shop.yml``'s ``sla`` mapping.
+
+        ``{"P1": {"label": "urgent", "first_response": 30, "next_response": 60,
+        "resolution": 480}, ..., "warn_at": 0.8}``. ``label`` is ignored, ``warn_at``
+        defaults to 0.8 and must lie in (0, 1]; targets are positive whole minutes.
+        """
+        if not isinstance(cfg, Mapping):
+            raise ValueError(f"sla must be a mapping, got {cfg!r}")
+        warn_at = cfg.get("warn_at", 0.8)
+        if isinstance(warn_at, bool) or not isinstance(warn_at, (int, float)):
+            raise ValueError(f"sla.warn_at must be a fraction such as 0.8, got {warn_at!r}")
+        if not 0 < warn_at <= 1:
+            raise ValueError(f"sla.warn_at must be in (0, 1], got {warn_at!r}")
+        targets: dict[str, SlaTarget] = {}
+        for priority, spec in cfg.items():
+            if priority == "warn_at":
+                continue
+            where = f"sla.{priority}"
+            if not isinstance(spec, Mapping):
+                raise ValueError(f"{where} must map {', '.join(CLOCKS)} to minutes, got {spec!r}")
+            unknown = set(spec) - {*CLOCKS, "label"}
+            if unknown:
+                raise ValueError(f"{where}: unknown keys {sorted(map(str, unknown))}")
+            values = {}
+            for clock in CLOCKS:
+                if clock not in spec:
+                    raise ValueError(f"{where}.{clock} is required (business minutes)")
+                value = spec[clock]
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    raise ValueError(
+                        f"{where}.{clock} must be a positive whole number of minutes, got {value!r}"
+                    )
+                values[clock] = value
+            targets[str(priority)] = SlaTarget(**values)
+        if not targets:
+            raise ValueError("sla: no priorities defined (expected P1..P4)")
+        return cls(targets=targets, warn_at=float(warn_at))
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A span during which the clocks stop (``pending`` on the customer); ``end=None``: ongoing."""
+
+    start: datetime
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        start = _require_aware(self.start, "Pause.start")
+        end = None if self.end is None else _require_aware(self.end, "Pause.end")
+        if end is not None and end < start:
+            raise ValueError(
+                f"Pause ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+            )
+
+
+def _merge_pauses(
+    pauses: Iterable[Pause], since: datetime
+) -> list[tuple[datetime, datetime | None]]:
+    """Pauses in UTC clipped to start at ``since`` or later, sorted and merged.
+
+    An open pause (``end=None``) absorbs every pause after it.
+    """
+    spans: list[tuple[datetime, datetime | None]] = []
+    for pause in pauses:
+        if not isinstance(pause, Pause):
+            raise ValueError(f"pauses must hold Pause objects, got {pause!r}")
+        start = max(pause.start.astimezone(UTC), since)
+        end = None if pause.end is None else pause.end.astimezone(UTC)
+        if end is not None and end <= start:
+            continue
+        spans.append((start, end))
+    spans.sort(key=lambda span: span[0])
+    merged: list[tuple[datetime, datetime | None]] = []
+    for start, end in spans:
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None:
+                break
+            if start <= last_end:
+                merged[-1] = (last_start, None if end is None else max(last_end, end))
+                continue
+        merged.append((start, end))
+    return merged
+
+
+def _elapsed(
+    calendar: BusinessCalendar, start: datetime, now: datetime, pauses: Iterable[Pause]
+) -> timedelta:
+    if now <= start:
+        return _ZERO
+    total = calendar._between(start, now)
+    for pause_start, pause_end in _merge_pauses(pauses, start):
+        if pause_start >= now:
+            break
+        end = now if pause_end is None else min(pause_end, now)
+        total -= calendar._between(pause_start, end)
+    return total
+
+
+def _due(
+    calendar: BusinessCalendar, start: datetime, amount: timedelta, pauses: Iterable[Pause]
+) -> datetime | None:
+    cursor, remaining = start, amount
+    for pause_start, pause_end in _merge_pauses(pauses, start):
+        if pause_start > cursor:
+            available = calendar._between(cursor, pause_start)
+            if remaining <= available:
+                return calendar._add(cursor, remaining)
+            remaining -= available
+        if pause_end is None:
+            return None
+        cursor = max(cursor, pause_end)
+    return calendar._add(cursor, remaining)
+
+
+def elapsed_business_minutes(
+    calendar: BusinessCalendar, start: datetime, now: datetime, pauses: Sequence[Pause] = ()
+) -> float:
+    """Business minutes from ``start`` to ``now``, not counting business time inside pauses.
+
+    Pauses may overlap each other or reach outside ``[start, now]``; an open pause runs to
+    ``now``. 0 when ``now <= start``.
+    """
+    start = _require_aware(start, "start")
+    now = _require_aware(now, "now")
+    return _minutes(_elapsed(calendar, start, now, pauses))
+
+
+def due_at(
+    calendar: BusinessCalendar, start: datetime, minutes: float, pauses: Sequence[Pause] = ()
+) -> datetime | None:
+    """The earliest UTC instant at which the clock started at ``start`` reaches ``minutes``.
+
+    ``None`` while paused: when an open pause (``end=None``) began before the target was
+    reached, the due time is unknown until the pause ends. If the target was reached before
+    the open pause began, that instant is returned. Consistent with
+    :func:`elapsed_business_minutes`: ``elapsed(start, due_at(...), pauses) == minutes``.
+    """
+    start = _require_aware(start, "start")
+    return _due(calendar, start, _duration(minutes), pauses)
+
+
+@dataclass(frozen=True)
+class SlaState:
+    """The evaluation of one SLA clock at one instant.
+
+    ``state`` is one of :data:`STATES`; ``remaining_minutes`` is ``target - elapsed`` and goes
+    negative once breached; ``due_at`` is ``None`` while paused.
+    """
+
+    target_minutes: int
+    elapsed_minutes: float
+    due_at: datetime | None
+    state: str
+    remaining_minutes: float
+
+
+def evaluate(
+    calendar: BusinessCalendar,
+    policy: SlaPolicy,
+    priority: str,
+    clock: str,
+    start: datetime,
+    now: datetime,
+    stopped_at: datetime | None = None,
+    pauses: Sequence[Pause] = (),
+) -> SlaState:
+    """Evaluate the ``clock`` of a ticket of ``priority`` that started at ``start``.
+
+    * ``stopped_at`` given (the clock was satisfied, e.g. the first agent reply): ``"met"`` if
+      the business time elapsed by then is at most the target, else ``"breached"``. ``now`` is
+      not used; a pause still open at ``stopped_at`` counts as ending there.
+    * running clock, judged at ``now``: ``"breached"`` once elapsed > target (exactly at
+      ``due_at`` it is not), else ``"paused"`` during a pause, else ``"warning"`` once
+      elapsed >= ``warn_at`` x target, else ``"ok"``.
+
+    Pauses starting after the reference instant (``stopped_at`` or ``now``) are ignored.
+    """
+    target = policy.target(priority).minutes(clock)
+    start = _require_aware(start, "start")
+    now = _require_aware(now, "now")
+    stopped = None if stopped_at is None else _require_aware(stopped_at, "stopped_at")
+    reference = now if stopped is None else stopped
+
+    relevant: list[Pause] = []
+    paused_now = False
+    for pause in pauses:
+        if not isinstance(pause, Pause):
+            raise ValueError(f"pauses must hold Pause objects, got {pause!r}")
+        if pause.start > reference:
+            continue
+        if stopped is not None and pause.end is None:
+            pause = Pause(pause.start, stopped)
+        if pause.end is None or pause.end > reference:
+            paused_now = True
+        relevant.append(pause)
+
+    target_delta = timedelta(minutes=target)
+    elapsed = _elapsed(calendar, start, reference, relevant)
+    due = _due(calendar, start, target_delta, relevant)
+    if stopped is not None:
+        state = "met" if elapsed <= target_delta else "breached"
+    elif elapsed > target_delta:
+        state = "breached"
+    elif paused_now:
+        state = "paused"
+    elif elapsed >= target_delta * policy.warn_at:
+        state = "warning"
+    else:
+        state = "ok"
+    return SlaState(
+        target_minutes=target,
+        elapsed_minutes=_minutes(elapsed),
+        due_at=due,
+        state=state,
+        remaining_minutes=_minutes(target_delta - elapsed),
+    )
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_business_duration(minutes: float, hours_per_day: float | None = None) -> str:
+    """A short English duration such as ``"45 min"``, ``"2 h"`` or ``"1 h 30 min"``.
+
+    Rounded to the whole minute. With ``hours_per_day`` (the length of a business day) a
+    duration of at least one day is given in business days: ``"3 business days"``,
+    ``"1 business day 4 h"``. Negative durations (overdue) get a leading ``"-"``. The words
+    are English; callers showing them to customers pass them through the translation layer.
+    """
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes != minutes:
+        raise ValueError(f"minutes must be a number, got {minutes!r}")
+    total = int(abs(minutes) + 0.5)
+    sign = "-" if minutes < 0 and total else ""
+    parts: list[str] = []
+    if hours_per_day is not None:
+        if isinstance(hours_per_day, bool) or not hours_per_day > 0:
+            raise ValueError(f"hours_per_day must be positive, got {hours_per_day!r}")
+        day_minutes = round(hours_per_day * 60)
+        days, total = divmod(total, day_minutes)
+        if days:
+            parts.append(f"{days} business day{'s' if days != 1 else ''}")
+    hours, mins = divmod(total, 60)
+    if hours:
+        parts.append(f"{hours} h")
+    if mins or not parts:
+        parts.append(f"{mins} min")
+    return sign + " ".join(parts)
