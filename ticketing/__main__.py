@@ -29,6 +29,99 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password() -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise SystemExit("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _run(coro_factory):
+    """Run ``coro_factory(db)`` in one transaction on the configured database."""
+    import asyncio
+
+    async def main():
+        settings = Settings.from_env()
+        await db.upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        try:
+            async with db.session_factory(engine)() as session, session.begin():
+                return await coro_factory(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from .errors import ApiError
+    from .staff import create_user
+
+    password = _read_password()
+    teams = [t.strip() for t in args.teams.split(",") if t.strip()]
+    try:
+        user = _run(
+            lambda session: create_user(
+                session,
+                args.email,
+                password,
+                role=args.role,
+                name=args.name,
+                teams=teams,
+                capacity=args.capacity,
+            )
+        )
+    except ApiError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    print(f"added {user.role} {user.email} (id {user.id}, teams: {', '.join(teams)})")
+    return 0
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .models import User
+    from .staff import team_keys_of
+
+    async def listing(session):
+        users = (await session.execute(select(User).order_by(User.email))).scalars().all()
+        return [(u, await team_keys_of(session, u.id)) for u in users]
+
+    for user, teams in _run(listing):
+        state = "active" if user.active else "disabled"
+        print(f"{user.email:40} {user.role:10} {state:8} {user.presence:8} {','.join(teams)}")
+    return 0
+
+
+def _user_disable(args: argparse.Namespace) -> int:
+    from sqlalchemy import delete, select
+
+    from .models import AuthSession, User
+
+    async def disable(session):
+        user = (
+            await session.execute(select(User).where(User.email == args.email.strip().lower()))
+        ).scalar_one_or_none()
+        if user is None:
+            return None
+        user.active, user.presence = False, "offline"
+        await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+        return user
+
+    user = _run(disable)
+    if user is None:
+        print(f"error: no user {args.email}", file=sys.stderr)
+        return 1
+    print(f"disabled {user.email}; their sessions are signed out")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ticketing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply migrations")
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(func=_db_upgrade)
+
+    users = commands.add_parser("user", help="staff accounts")
+    user_commands = users.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="add a user (password from stdin)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    add.add_argument("--name", help="display name shown to customers (default: from e-mail)")
+    add.add_argument(
+        "--teams", default="general", help="comma-separated team keys (default: general)"
+    )
+    add.add_argument("--capacity", type=int, default=3, help="concurrent chats (default 3)")
+    add.set_defaults(func=_user_add)
+    listing = user_commands.add_parser("list", help="list users")
+    listing.set_defaults(func=_user_list)
+    disable = user_commands.add_parser("disable", help="disable a user and sign them out")
+    disable.add_argument("email")
+    disable.set_defaults(func=_user_disable)
     return parser
 
 

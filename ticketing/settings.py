@@ -85,6 +85,4 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
             worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
         )
-        if settings.internal_token == DEV_INTERNAL_TOKEN:
-            log.warning("HUB_INTERNAL_TOKEN is not set: using the development token")
         return settings

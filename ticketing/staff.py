@@ -25,6 +25,13 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def use_fast_hashing_for_tests() -> None:
+    """Cheap argon2 parameters: only for test suites that create many accounts."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
@@ -23,9 +25,29 @@ def unused_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    from ticketing import staff
+
+    staff.use_fast_hashing_for_tests()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite database that each test copies (migrating takes longer)."""
+    from ticketing.db import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    # Alembic runs its own event loop: keep it off the test's running loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, f"sqlite:///{path}").result()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request, tmp_path):
     if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "hub.db")
         yield f"sqlite:///{tmp_path}/hub.db"
         return
     url = request.getfixturevalue("postgres_url")
@@ -117,3 +139,76 @@ async def new_chat(client):
 async def count_rows(hub, table: str) -> int:
     async with hub.engine.connect() as connection:
         return (await connection.execute(text(f"SELECT COUNT(*) FROM {table}"))).scalar_one()
+
+
+PASSWORD = "correct horse battery"
+ALL_TEAMS = ["general", "billing", "delivery", "technical", "complaints"]
+
+
+class Staff:
+    """A signed-in agent/supervisor driving the staff API with their own cookie."""
+
+    def __init__(self, client, user: dict, cookie: str, csrf: str) -> None:
+        self.client = client
+        self.user = user
+        self.cookie = cookie
+        self.csrf = csrf
+
+    def headers(self, write: bool = True) -> dict:
+        headers = {"Cookie": f"helpdesk_session={self.cookie}"}
+        if write:
+            headers["X-CSRF-Token"] = self.csrf
+        return headers
+
+    async def get(self, path: str, expect: int = 200):
+        response = await self.client.get(path, headers=self.headers(write=False))
+        assert response.status == expect, await response.text()
+        return await response.json()
+
+    async def call(self, method: str, path: str, body=None, expect: int = 200):
+        response = await self.client.request(method, path, json=body, headers=self.headers())
+        assert response.status == expect, await response.text()
+        return await response.json()
+
+    async def post(self, path: str, body=None, expect: int = 200):
+        return await self.call("POST", path, body, expect)
+
+    async def patch(self, path: str, body=None, expect: int = 200):
+        return await self.call("PATCH", path, body, expect)
+
+
+@pytest.fixture
+def make_staff(client, hub):
+    from ticketing.staff import create_user
+
+    async def make(
+        email: str, role: str = "agent", name: str | None = None, teams=None, capacity: int = 10
+    ):
+        async with hub.sessions() as db, db.begin():
+            await create_user(
+                db,
+                email,
+                PASSWORD,
+                role=role,
+                name=name,
+                teams=teams or ALL_TEAMS,
+                capacity=capacity,
+            )
+        response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert response.status == 200, await response.text()
+        cookie = response.cookies["helpdesk_session"].value
+        client.session.cookie_jar.clear()
+        body = await response.json()
+        return Staff(client, body["user"], cookie, body["csrf_token"])
+
+    return make
+
+
+async def hand_off(client, chat, reason: str = "requested", **extra) -> dict:
+    response = await client.post(
+        f"/internal/conversations/{chat.session_id}/handoff",
+        json={"reason": reason, **extra},
+        headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
+    )
+    assert response.status in (200, 201), await response.text()
+    return await response.json()

@@ -12,7 +12,7 @@ from .. import db
 from ..bus import create_bus
 from ..context import Hub
 from ..rasa_client import RasaClient
-from ..settings import Settings
+from ..settings import DEV_INTERNAL_TOKEN, Settings
 from ..shop import load_shop
 from . import agent_views, auth_views, chat_views, health, internal_views, openapi, pages
 from .keys import HUB, SETTINGS, WEBSOCKETS
@@ -26,6 +26,8 @@ MAX_BODY_BYTES = 64 * 1024
 
 async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    if settings.internal_token == DEV_INTERNAL_TOKEN:
+        log.warning("HUB_INTERNAL_TOKEN is not set: using the development token")
     await db.upgrade_async(settings.database_url)
     engine = db.create_engine(settings.database_url)
     bus = create_bus(settings.redis_url)
