@@ -122,6 +122,22 @@ def _user_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_data(args: argparse.Namespace) -> int:
+    from . import demo
+
+    async def seed(session):
+        orders = await demo.seed_orders(session)
+        extra = await demo.seed_random_orders(session, args.orders) if args.orders else 0
+        staff = await demo.seed_staff(session) if not args.no_staff else []
+        return orders, extra, staff
+
+    orders, extra, staff = _run(seed)
+    print(f"demo data: {orders} sample orders (e.g. NW-104233), {extra} generated orders")
+    if staff:
+        print(f"demo staff (password {demo.DEMO_PASSWORD!r}): {', '.join(staff)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ticketing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     disable = user_commands.add_parser("disable", help="disable a user and sign them out")
     disable.add_argument("email")
     disable.set_defaults(func=_user_disable)
+
+    demo_data = commands.add_parser("demo-data", help="seed demo orders, customers and staff")
+    demo_data.add_argument("--orders", type=int, default=0, help="also generate N random orders")
+    demo_data.add_argument("--no-staff", action="store_true", help="don't create demo staff")
+    demo_data.set_defaults(func=_demo_data)
     return parser
 
 

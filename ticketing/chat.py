@@ -312,11 +312,8 @@ async def _bot_turn(
 
     async with hub.sessions() as db, db.begin():
         stored = await db.get(Message, customer_message.id)
-        stored.intent, stored.confidence, stored.entities = (
-            turn.intent,
-            turn.confidence,
-            turn.entities,
-        )
+        stored.intent, stored.confidence = turn.intent, turn.confidence
+        stored.entities, stored.emotion = turn.entities, turn.emotion
         replies = [
             Message(
                 conversation_id=conversation.id,

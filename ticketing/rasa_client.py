@@ -31,6 +31,7 @@ class BotTurn:
     intent: str | None = None
     confidence: float | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
+    emotion: str | None = None
 
 
 def _reply_from_rasa(raw: dict[str, Any]) -> BotReply:
@@ -56,11 +57,19 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
         for e in nlu.get("entities") or []
         if isinstance(e, dict)
     ]
+    emotion = nlu.get("emotion") or {}
+    label = emotion.get("label") if isinstance(emotion, dict) else None
+    faq = ((nlu.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    intent_name = intent.get("name")
+    # A FAQ answer is reported as its topic (``faq/shipping_cost``), which reports count.
+    if intent_name == "faq" and faq.get("intent_response_key"):
+        intent_name = faq["intent_response_key"]
     return BotTurn(
         replies=[_reply_from_rasa(m) for m in body.get("messages") or [] if isinstance(m, dict)],
-        intent=intent.get("name"),
+        intent=intent_name,
         confidence=intent.get("confidence"),
         entities=entities,
+        emotion=label if label in ("neutral", "frustrated", "angry") else None,
     )
 
 
