@@ -250,6 +250,16 @@ def run(args: argparse.Namespace) -> int:
     if migrate.returncode != 0:
         print(migrate.stdout + migrate.stderr, file=sys.stderr)
         return 1
+    if os.environ.get("DEMO_DATA", "1") != "0":
+        seeded = subprocess.run(
+            [sys.executable, "-m", "ticketing", "demo-data"],
+            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if seeded.returncode != 0:
+            print(seeded.stdout + seeded.stderr, file=sys.stderr)
+            return 1
+        print(seeded.stdout.strip(), "(set DEMO_DATA=0 to skip)", flush=True)
     stack = Stack(
         model,
         hub_port=args.hub_port,
@@ -279,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"\nThe helpdesk is running:\n"
         f"  demo shop and chat widget  {stack.hub_url}/\n"
-        f"  agent console              {stack.hub_url}/agent\n"
+        f"  agent console              {stack.hub_url}/agent   (demo: dana@northwind.example)\n"
         f"  supervisor console         {stack.hub_url}/supervisor\n"
         f"  hub health                 {stack.hub_url}/health\n"
         f"  Rasa server                {stack.rasa_url}\n"

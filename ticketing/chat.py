@@ -22,13 +22,14 @@ from .bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
 from .context import Hub
 from .errors import ApiError, invalid
 from .i18n import normalize_locale, t
-from .models import Conversation, Message, utcnow
+from .models import Conversation, Message, Ticket, utcnow
 from .rasa_client import BotTurn, RasaUnavailable
 from .serializers import message_json, ticket_brief
 
 log = logging.getLogger(__name__)
 
 REQUEST_HUMAN_PAYLOAD = "/request_human"
+SURVEY_INTENT = "EXTERNAL_survey"
 MAX_PAYLOAD_LENGTH = 500
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
@@ -371,6 +372,10 @@ async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
     async with hub.sessions() as db, db.begin():
         current = await db.get(Conversation, conversation.id, with_for_update=True)
         goodbye = None
+        # The survey is offered once, to customers who said something.
+        offer_survey = (
+            current.survey_offered_at is None and current.last_customer_message_at is not None
+        )
         if current.status != "closed":
             current.status, current.closed_at = "closed", utcnow()
             goodbye = Message(
@@ -382,4 +387,39 @@ async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
     if goodbye is not None:
         await _publish_messages(hub, conversation.public_id, [goodbye])
         await publish_status(hub, conversation)
+        if offer_survey:
+            ticket = None
+            async with hub.sessions() as db:
+                ticket = await tickets.latest_ticket(db, conversation.id)
+            await start_survey(hub, conversation, ticket)
     return await session_state(hub, conversation.id)
+
+
+async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | None) -> None:
+    """Let the assistant run its satisfaction survey in the widget."""
+    entities = {
+        "ticket_number": ticket.number if ticket else None,
+        "ticket_kind": ticket.kind if ticket else None,
+    }
+    try:
+        turn = await hub.rasa.trigger_intent(conversation.public_id, SURVEY_INTENT, entities)
+    except RasaUnavailable as exc:
+        log.warning("could not start the survey for %s: %s", conversation.public_id, exc)
+        return
+    replies = [
+        Message(
+            conversation_id=conversation.id,
+            sender="bot",
+            text=reply.text,
+            buttons=reply.buttons,
+            custom=reply.custom,
+        )
+        for reply in turn.replies
+    ]
+    if not replies:
+        return
+    async with hub.sessions() as db, db.begin():
+        db.add_all(replies)
+        current = await db.get(Conversation, conversation.id)
+        current.survey_offered_at = current.survey_offered_at or utcnow()
+    await _publish_messages(hub, conversation.public_id, replies)

@@ -16,12 +16,11 @@ from sqlalchemy import select
 
 from . import outbox, tickets
 from .bus import QUEUE_CHANNEL, agent_channel, conversation_channel, ticket_channel
-from .chat import publish_status
+from .chat import publish_status, start_survey
 from .context import Hub
 from .errors import ApiError, invalid
 from .i18n import t
 from .models import Conversation, Message, Ticket, User, utcnow
-from .rasa_client import RasaUnavailable
 from .serializers import message_json
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,6 @@ MAX_TEXT = 2000
 MAX_BUTTONS = 6
 # A customer not seen for this long gets agent replies and the survey by e-mail too.
 AWAY_AFTER = timedelta(minutes=2)
-SURVEY_INTENT = "EXTERNAL_survey"
 
 
 def validate_text(text: Any, field: str = "text") -> str:
@@ -410,33 +408,3 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
         await start_survey(hub, conversation, ticket)
     await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
     return ticket
-
-
-async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | None) -> None:
-    """Let the assistant run its satisfaction survey in the widget."""
-    entities = {
-        "ticket_number": ticket.number if ticket else None,
-        "ticket_kind": ticket.kind if ticket else None,
-    }
-    try:
-        turn = await hub.rasa.trigger_intent(conversation.public_id, SURVEY_INTENT, entities)
-    except RasaUnavailable as exc:
-        log.warning("could not start the survey for %s: %s", conversation.public_id, exc)
-        return
-    replies = [
-        Message(
-            conversation_id=conversation.id,
-            sender="bot",
-            text=reply.text,
-            buttons=reply.buttons,
-            custom=reply.custom,
-        )
-        for reply in turn.replies
-    ]
-    if not replies:
-        return
-    async with hub.sessions() as db, db.begin():
-        db.add_all(replies)
-        current = await db.get(Conversation, conversation.id)
-        current.survey_offered_at = current.survey_offered_at or utcnow()
-    await _publish(hub, conversation, replies)
