@@ -211,7 +211,7 @@ async def _store(hub: Hub, messages: list[Message]) -> None:
         db.add_all(messages)
 
 
-async def _publish_messages(hub: Hub, public_id: str, messages: list[Message]) -> None:
+async def publish_messages(hub: Hub, public_id: str, messages: list[Message]) -> None:
     channel = conversation_channel(public_id)
     for message in messages:
         await hub.bus.publish(channel, {"type": "message", "message": message_json(message)})
@@ -277,7 +277,7 @@ async def post_customer_message(
         async with hub.sessions() as db:
             return await _replay(db, conversation.id, idempotency_key, new)
 
-    await _publish_messages(hub, conversation.public_id, [customer_message])
+    await publish_messages(hub, conversation.public_id, [customer_message])
     if reopened:
         await publish_status(hub, conversation)
     if status != "bot":
@@ -327,7 +327,7 @@ async def _bot_turn(
             for reply in turn.replies
         ]
         db.add_all(replies)
-    await _publish_messages(hub, conversation.public_id, replies)
+    await publish_messages(hub, conversation.public_id, replies)
     return replies
 
 
@@ -352,7 +352,7 @@ async def _bot_unavailable(
                 reply_to_id=customer_message.id,
             )
             db.add(reply)
-        await _publish_messages(hub, conversation.public_id, [reply])
+        await publish_messages(hub, conversation.public_id, [reply])
         await publish_status(hub, conversation)
         return [reply]
 
@@ -364,7 +364,7 @@ async def _bot_unavailable(
         reply_to_id=customer_message.id,
     )
     await _store(hub, [reply])
-    await _publish_messages(hub, conversation.public_id, [reply])
+    await publish_messages(hub, conversation.public_id, [reply])
     return [reply]
 
 
@@ -385,7 +385,7 @@ async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
             )
             db.add(goodbye)
     if goodbye is not None:
-        await _publish_messages(hub, conversation.public_id, [goodbye])
+        await publish_messages(hub, conversation.public_id, [goodbye])
         await publish_status(hub, conversation)
         if offer_survey:
             ticket = None
@@ -422,4 +422,4 @@ async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | No
         db.add_all(replies)
         current = await db.get(Conversation, conversation.id)
         current.survey_offered_at = current.survey_offered_at or utcnow()
-    await _publish_messages(hub, conversation.public_id, replies)
+    await publish_messages(hub, conversation.public_id, replies)

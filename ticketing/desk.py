@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from . import outbox, tickets
-from .bus import QUEUE_CHANNEL, agent_channel, conversation_channel, ticket_channel
-from .chat import publish_status, start_survey
+from .bus import QUEUE_CHANNEL, agent_channel, ticket_channel
+from .chat import publish_messages, publish_status, start_survey
 from .context import Hub
 from .errors import ApiError, invalid
 from .i18n import t
@@ -65,9 +65,7 @@ def validate_buttons(buttons: Any) -> list[dict[str, str]]:
 
 
 async def _publish(hub: Hub, conversation: Conversation, messages: list[Message]) -> None:
-    for message in messages:
-        event = {"type": "message", "message": message_json(message)}
-        await hub.bus.publish(conversation_channel(conversation.public_id), event)
+    await publish_messages(hub, conversation.public_id, messages)
 
 
 async def _staff_event(hub: Hub, number: str, event: dict[str, Any]) -> None:
@@ -83,20 +81,26 @@ async def _load(db, number: str, lock: bool = True) -> tuple[Ticket, Conversatio
     return ticket, conversation
 
 
+def agent_joins(db, conversation: Conversation | None, agent: User) -> Message | None:
+    """The agent now owns the conversation; the customer is told who joined."""
+    if conversation is None or conversation.status == "closed":
+        return None
+    conversation.status, conversation.agent_id = "agent", agent.id
+    joined = Message(
+        conversation_id=conversation.id,
+        sender="system",
+        text=t("agent_joined", conversation.locale, name=agent.name),
+    )
+    db.add(joined)
+    return joined
+
+
 async def claim(hub: Hub, user: User, number: str) -> Ticket:
     async with hub.sessions() as db, db.begin():
         agent = await db.get(User, user.id)
         ticket, conversation = await _load(db, number, lock=False)
         claimed = await tickets.claim(db, agent, ticket)
-        joined = None
-        if claimed and conversation is not None and conversation.status != "closed":
-            conversation.status, conversation.agent_id = "agent", agent.id
-            joined = Message(
-                conversation_id=conversation.id,
-                sender="system",
-                text=t("agent_joined", conversation.locale, name=agent.name),
-            )
-            db.add(joined)
+        joined = agent_joins(db, conversation, agent) if claimed else None
     if claimed:
         if conversation is not None:
             if joined is not None:
@@ -298,13 +302,7 @@ async def transfer(
         if target is None:
             message = _requeue(db, conversation, user)
         elif conversation is not None and conversation.status in ("agent", "queued"):
-            conversation.status, conversation.agent_id = "agent", target.id
-            message = Message(
-                conversation_id=conversation.id,
-                sender="system",
-                text=t("agent_joined", conversation.locale, name=target.name),
-            )
-            db.add(message)
+            message = agent_joins(db, conversation, target)
     await _after_requeue(hub, conversation, message, ticket)
     if target is not None:
         await hub.bus.publish(

@@ -441,7 +441,14 @@ async def active_load(db: AsyncSession, user_id: int) -> int:
 # ---------------------------------------------------------------- ownership
 
 
-async def claim(db: AsyncSession, user: User, ticket: Ticket, *, enforce_capacity: bool = True):
+async def claim(
+    db: AsyncSession,
+    user: User,
+    ticket: Ticket,
+    *,
+    enforce_capacity: bool = True,
+    how: str = "claimed",
+):
     """Atomically take an unassigned ticket: one winner, 409 for everyone else."""
     await check_team_rights(db, user, ticket)
     if ticket.assignee_id == user.id:
@@ -482,7 +489,7 @@ async def claim(db: AsyncSession, user: User, ticket: Ticket, *, enforce_capacit
         )
     await db.refresh(ticket)
     user.last_assigned_at = now
-    add_event(db, ticket, "assigned", actor_id=user.id, assignee=user.name, how="claimed")
+    add_event(db, ticket, "assigned", actor_id=user.id, assignee=user.name, how=how)
     await outbox.emit(db, "ticket.assigned", {**ticket_brief_full(ticket), "agent": user.name})
     return True
 

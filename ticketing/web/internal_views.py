@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import chat, complaints, customers, orders, surveys, tickets
+from .. import chat, complaints, customers, desk, orders, routing, surveys, tickets
 from ..errors import ApiError, invalid, not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
@@ -136,8 +136,16 @@ async def handoff(request: web.Request) -> web.Response:
             priority=str(body.get("priority", "P3")),
             summary=summary,
         )
+        joined = None
+        if hub.settings.auto_assign and (result.created or result.reopened):
+            agent = await routing.auto_assign(db, result.ticket)
+            if agent is not None:
+                joined = desk.agent_joins(db, conversation, agent)
+                result.queue_position = None
         agents = await tickets.online_agents(db, result.ticket.team_id)
         due = result.ticket.first_response_due_at
+    if joined is not None:
+        await chat.publish_messages(hub, conversation.public_id, [joined])
     await chat.publish_status(hub, conversation)
     return web.json_response(
         {
