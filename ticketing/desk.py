@@ -406,3 +406,27 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
         await start_survey(hub, conversation, ticket)
     await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
     return ticket
+
+
+async def auto_assign_waiting(hub: Hub) -> int:
+    """Give waiting tickets to free online agents (AUTO_ASSIGN); the number assigned."""
+    from . import routing
+
+    joined: list[tuple[Conversation, Message, User]] = []
+    async with hub.sessions() as db, db.begin():
+        for ticket, agent in await routing.assign_waiting(db):
+            conversation = (
+                await db.get(Conversation, ticket.conversation_id)
+                if ticket.conversation_id
+                else None
+            )
+            message = agent_joins(db, conversation, agent)
+            if message is not None:
+                joined.append((conversation, message, agent))
+    for conversation, message, agent in joined:
+        await _publish(hub, conversation, [message])
+        await publish_status(hub, conversation)
+        await hub.bus.publish(agent_channel(agent.id), {"type": "assigned"})
+    if joined:
+        await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+    return len(joined)

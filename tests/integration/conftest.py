@@ -76,6 +76,7 @@ def settings(database_url, rasa_url):
         rasa_url=rasa_url,
         internal_token=INTERNAL_TOKEN,
         rasa_timeout=1.0,
+        worker_interval=0,  # tests run the worker's rounds themselves (worker.tick)
     )
 
 
