@@ -8,7 +8,7 @@ RASA   := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run test test-unit test-integration test-e2e test-browser \
+.PHONY: help install faq train run test test-unit test-integration test-e2e test-browser \
         lint format validate bench lock clean
 
 help: ## list the targets
@@ -19,7 +19,10 @@ install: $(VENV)/.complete ## create the Python environment (cached by a hash of
 $(VENV)/.complete: requirements.txt scripts/bootstrap.sh
 	@scripts/bootstrap.sh
 
-train: install ## train the Rasa model if config.yml, domain.yml or bot/data changed
+faq: install ## render the FAQ answers (bot/data/faq/) from bot/faq/ and shop.yml
+	@$(PY) scripts/build_faq.py
+
+train: install faq ## train the Rasa model if config.yml, domain.yml or bot/data changed
 	@$(PY) scripts/train.py
 
 run: install ## install, train when stale, migrate, start hub + Rasa + actions (Ctrl-C stops)
@@ -31,9 +34,10 @@ validate: install ## check the Rasa training data
 		> var/log/validate.log 2>&1 || (tail -n 40 var/log/validate.log; exit 1)
 	@echo "rasa data validate: ok"
 
-lint: install ## ruff
+lint: install ## ruff, and the FAQ answers in sync with shop.yml
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(PY) scripts/build_faq.py --check
 
 format: install ## format the code with ruff
 	@$(VENV)/bin/ruff check --fix .

@@ -173,6 +173,17 @@ async def mark_seen(hub: Hub, conversation: Conversation) -> None:
         )
 
 
+async def customer_typing(hub: Hub, conversation: Conversation) -> None:
+    """Tell the agent handling the conversation that the customer is typing."""
+    async with hub.sessions() as db:
+        ticket = await tickets.active_ticket(db, conversation.id)
+    if ticket is not None:
+        await hub.bus.publish(
+            ticket_channel(ticket.number),
+            {"type": "typing", "sender": "customer", "ticket": ticket.number},
+        )
+
+
 async def list_messages(hub: Hub, conversation_id: int, after: int, limit: int) -> list[dict]:
     async with hub.sessions() as db:
         rows = (
@@ -214,7 +225,8 @@ async def _store(hub: Hub, messages: list[Message]) -> None:
 async def publish_messages(hub: Hub, public_id: str, messages: list[Message]) -> None:
     channel = conversation_channel(public_id)
     for message in messages:
-        await hub.bus.publish(channel, {"type": "message", "message": message_json(message)})
+        event = {"type": "message", "session_id": public_id, "message": message_json(message)}
+        await hub.bus.publish(channel, event)
 
 
 async def post_customer_message(

@@ -6,6 +6,7 @@ consoles) and, where needed, talks to Rasa. Views stay thin; rules live in ticke
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_BUTTONS = 6
+# Tasks started in the background (kept referenced until they finish).
+_background: set[asyncio.Task] = set()
 # A customer not seen for this long gets agent replies and the survey by e-mail too.
 AWAY_AFTER = timedelta(minutes=2)
 
@@ -62,6 +65,12 @@ def validate_buttons(buttons: Any) -> list[dict[str, str]]:
             }
         )
     return clean
+
+
+async def finish_background_tasks() -> None:
+    """Let started background work (e.g. survey triggers) finish before shutting down."""
+    if _background:
+        await asyncio.gather(*list(_background), return_exceptions=True)
 
 
 async def _publish(hub: Hub, conversation: Conversation, messages: list[Message]) -> None:
@@ -153,12 +162,11 @@ async def agent_message(
         emailed = await _email_if_away(hub, db, ticket, conversation, user, text, now)
     await _publish(hub, conversation, [message])
     await publish_status(hub, conversation)
+    staff_view = {**message_json(message), "author": user.name}
     await _staff_event(
-        hub,
-        ticket.number,
-        {"type": "message", "ticket": ticket.number, "message": message_json(message)},
+        hub, ticket.number, {"type": "message", "ticket": ticket.number, "message": staff_view}
     )
-    return {"message": message_json(message), "emailed": emailed}
+    return {"message": staff_view, "emailed": emailed}
 
 
 async def _email_if_away(hub, db, ticket, conversation, agent, text, now) -> bool:
@@ -403,7 +411,10 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
     if conversation is not None:
         await _publish(hub, conversation, messages)
         await publish_status(hub, conversation)
-        await start_survey(hub, conversation, ticket)
+        # Rasa may be slow: the agent's click must not wait for the survey.
+        task = asyncio.create_task(start_survey(hub, conversation, ticket))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
     await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
     return ticket
 

@@ -527,9 +527,11 @@ async def transfer(
     if team_key is None and agent_id is None:
         raise invalid("give a team or an agent to transfer to")
     old_team = ticket.team_id
+    old_key = await db.scalar(select(Team.key).where(Team.id == old_team)) if old_team else None
+    new_key = old_key
     if team_key is not None:
         team = await team_by_key(db, team_key)
-        ticket.team_id = team.id
+        ticket.team_id, new_key = team.id, team.key
     if escalate:
         ticket.escalated = True
     target = None
@@ -550,8 +552,8 @@ async def transfer(
         ticket,
         "escalated" if escalate else "transferred",
         actor_id=actor.id,
-        from_team=old_team,
-        to_team=ticket.team_id,
+        from_team=old_key,
+        to_team=new_key,
         to_agent=target.name if target else None,
     )
     return target

@@ -89,6 +89,7 @@ def api_messages(page: Page, session: dict) -> list[dict]:
 
 def post_as_customer(page: Page, text: str) -> list[dict]:
     """Writes into the page's session straight through the API, as a second tab would."""
+    wait_until(page, lambda: stored_session(page), "the widget to create its session")
     session = stored_session(page)
     response = page.request.post(
         f"/api/chat/sessions/{session['session_id']}/messages",

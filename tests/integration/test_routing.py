@@ -15,7 +15,7 @@ AUTH = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
 
 @pytest.fixture
 async def auto_client(aiohttp_client, settings):
-    return await aiohttp_client(init_app(replace(settings, auto_assign=True)))
+    return await aiohttp_client(init_app(replace(settings, auto_assign=True, worker_interval=0)))
 
 
 async def _agent(client, email, capacity=2, teams=("general",)):
@@ -87,3 +87,24 @@ async def test_without_auto_assign_tickets_wait(client, make_staff):
         )
     ).json()
     assert body["queue_position"] == 1
+
+
+async def test_worker_assigns_waiting_tickets_when_an_agent_comes_online(auto_client):
+    from ticketing.web.keys import HUB
+    from ticketing.worker import tick
+
+    waiting = await _handoff(auto_client)
+    assert waiting["state"]["status"] == "queued"
+    await _agent(auto_client, "ana@example.com")
+    result = await tick(auto_client.app[HUB])
+    assert result.assigned == 1
+    session_id = waiting["state"]["session_id"]
+    from sqlalchemy import text
+
+    async with auto_client.app[HUB].engine.connect() as connection:
+        status = (
+            await connection.execute(
+                text("SELECT status FROM conversations WHERE public_id = :p"), {"p": session_id}
+            )
+        ).scalar_one()
+    assert status == "agent"

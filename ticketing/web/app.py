@@ -8,13 +8,25 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from .. import db
+from .. import db, desk
 from ..bus import create_bus
 from ..context import Hub
 from ..rasa_client import RasaClient
 from ..settings import DEV_INTERNAL_TOKEN, Settings
 from ..shop import load_shop
-from . import agent_views, auth_views, chat_views, health, internal_views, openapi, pages
+from ..worker import worker_ctx
+from . import (
+    agent_views,
+    auth_views,
+    chat_views,
+    console_pages,
+    health,
+    internal_views,
+    openapi,
+    pages,
+    survey_views,
+    webhook_views,
+)
 from .keys import HUB, SETTINGS, WEBSOCKETS
 from .middlewares import cors, errors
 from .staff_auth import staff_session
@@ -42,6 +54,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
         shop=load_shop(settings.shop_file),
     )
     yield
+    await desk.finish_background_tasks()
     await rasa.close()
     await bus.close()
     await engine.dispose()
@@ -60,8 +73,20 @@ def init_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings or Settings.from_env()
     app[WEBSOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_hub_ctx)
+    app.cleanup_ctx.append(worker_ctx)  # after _hub_ctx: it needs app[HUB]
     app.on_shutdown.append(_close_websockets)
-    for module in (chat_views, internal_views, auth_views, agent_views, health, openapi, pages):
+    for module in (
+        chat_views,
+        internal_views,
+        auth_views,
+        agent_views,
+        health,
+        openapi,
+        pages,
+        console_pages,
+        survey_views,
+        webhook_views,
+    ):
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", pages.STATIC, name="static")
     return app

@@ -64,11 +64,20 @@ async def close_session(request: web.Request) -> web.Response:
     return web.json_response(await chat.close_session(request.app[HUB], conversation))
 
 
-async def _drain(ws: web.WebSocketResponse) -> None:
-    """Read (and ignore) client frames until the socket closes."""
+async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
+    """Read client frames until the socket closes: pings, and typing for the agent."""
     async for message in ws:
-        if message.type == WSMsgType.TEXT and message.data == "ping":
+        if message.type != WSMsgType.TEXT:
+            continue
+        if message.data == "ping":
             await ws.send_json({"type": "pong"})
+            continue
+        try:
+            data = message.json()
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("type") == "typing":
+            await chat.customer_typing(hub, conversation)
 
 
 @routes.get("/api/chat/sessions/{session_id}/ws")
@@ -80,7 +89,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     request.app[WEBSOCKETS].add(ws)
     async with hub.bus.subscribe(conversation_channel(conversation.public_id)) as queue:
         await ws.send_json({"type": "status", **await chat.session_state(hub, conversation.id)})
-        reader = asyncio.create_task(_drain(ws))
+        reader = asyncio.create_task(_drain(ws, hub, conversation))
         getter: asyncio.Task | None = None
         try:
             while not reader.done():
