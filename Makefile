@@ -16,7 +16,7 @@ help: ## list the targets
 
 install: $(VENV)/.complete ## create the Python environment (cached by a hash of requirements.txt)
 
-$(VENV)/.complete: requirements.txt scripts/bootstrap.sh
+$(VENV)/.complete: requirements.txt requirements-nodeps.txt scripts/bootstrap.sh
 	@scripts/bootstrap.sh
 
 faq: install ## render the FAQ answers (bot/data/faq/) from bot/faq/ and shop.yml

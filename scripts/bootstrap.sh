@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Creates the project's virtual environment (.venv) from requirements.txt.
+# Creates the project's virtual environment (.venv) from requirements.txt
+# (and requirements-nodeps.txt, installed without their declared dependencies).
 #
 # The environment is built once per hash of its inputs (requirements.txt and the Python
-# version) under $HELPDESK_CACHE (default ~/.cache/helpdesk) and .venv is a symlink to it,
+# version)
+# under $HELPDESK_CACHE (default ~/.cache/helpdesk) and .venv is a symlink to it,
 # so a fresh clone with unchanged requirements reuses it instantly. A second call with
 # nothing changed does nothing.
 set -euo pipefail
@@ -39,7 +41,7 @@ MSG
 
 PY="$(find_python)"
 PYVER="$("$PY" -c 'import sys; print(sys.version.split()[0])')"
-HASH="$( (echo "$PYVER"; cat requirements.txt) | sha256sum | cut -c1-16)"
+HASH="$( (echo "$PYVER"; cat requirements.txt requirements-nodeps.txt) | sha256sum | cut -c1-16)"
 ENV_DIR="$CACHE/venvs/$HASH"
 
 if [ -L .venv ] && [ "$(readlink .venv)" = "$ENV_DIR" ] && [ -f "$ENV_DIR/.complete" ]; then
@@ -53,11 +55,14 @@ if [ ! -f "$ENV_DIR/.complete" ]; then
   "$PY" -m venv "$ENV_DIR"
   LOG="$ENV_DIR/install.log"
   if "$ENV_DIR/bin/pip" install --quiet uv==0.13.9 >"$LOG" 2>&1; then
-    "$ENV_DIR/bin/uv" pip install --python "$ENV_DIR/bin/python" -r requirements.txt >>"$LOG" 2>&1 \
+    { "$ENV_DIR/bin/uv" pip install --python "$ENV_DIR/bin/python" -r requirements.txt \
+      && "$ENV_DIR/bin/uv" pip install --python "$ENV_DIR/bin/python" --no-deps \
+           -r requirements-nodeps.txt; } >>"$LOG" 2>&1 \
       || { tail -n 30 "$LOG" >&2; echo "Installing requirements failed; full log: $LOG" >&2; exit 1; }
   else
     echo "uv is unavailable; installing with pip (slower) ..."
-    "$ENV_DIR/bin/pip" install --quiet -r requirements.txt >>"$LOG" 2>&1 \
+    { "$ENV_DIR/bin/pip" install --quiet -r requirements.txt \
+      && "$ENV_DIR/bin/pip" install --quiet --no-deps -r requirements-nodeps.txt; } >>"$LOG" 2>&1 \
       || { tail -n 30 "$LOG" >&2; echo "Installing requirements failed; full log: $LOG" >&2; exit 1; }
   fi
   touch "$ENV_DIR/.complete"
