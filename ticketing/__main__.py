@@ -135,6 +135,34 @@ def _demo_data(args: argparse.Namespace) -> int:
     print(f"demo data: {orders} sample orders (e.g. NW-104233), {extra} generated orders")
     if staff:
         print(f"demo staff (password {demo.DEMO_PASSWORD!r}): {', '.join(staff)}")
+    if args.conversations:
+        import asyncio
+
+        from . import demo_history
+
+        counts = asyncio.run(
+            demo_history.generate(
+                Settings.from_env().database_url, args.conversations, seed=args.seed, days=args.days
+            )
+        )
+        print(
+            f"demo history: {counts['conversations']} conversations, {counts['messages']} "
+            f"messages, {counts['tickets']} tickets, {counts['ratings']} ratings"
+        )
+    return 0
+
+
+def _export_nlu(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .reports.improvement import export_nlu
+
+    text = _run(lambda session: export_nlu(session, only_new=args.only_new))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -173,7 +201,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data = commands.add_parser("demo-data", help="seed demo orders, customers and staff")
     demo_data.add_argument("--orders", type=int, default=0, help="also generate N random orders")
     demo_data.add_argument("--no-staff", action="store_true", help="don't create demo staff")
+    demo_data.add_argument(
+        "--conversations",
+        type=int,
+        default=0,
+        help="also generate a chat history of N conversations",
+    )
+    demo_data.add_argument("--days", type=int, default=180, help="spread the history over N days")
+    demo_data.add_argument("--seed", type=int, default=7, help="random seed of the history")
     demo_data.set_defaults(func=_demo_data)
+
+    export = commands.add_parser("export-nlu", help="labelled review messages as Rasa NLU YAML")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("--only-new", action="store_true", help="only labels not exported yet")
+    export.set_defaults(func=_export_nlu)
     return parser
 
 

@@ -120,6 +120,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_created_at", "created_at"),
         Index("ix_conversations_customer_id", "customer_id"),
+        Index("ix_conversations_survey_offered_at", "survey_offered_at"),
     )
 
 
@@ -150,6 +151,7 @@ class Message(Base):
         UniqueConstraint("conversation_id", "idempotency_key", name="uq_messages_idempotency"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_reply_to_id", "reply_to_id"),
+        Index("ix_messages_sender_created_at", "sender", "created_at"),
     )
 
 
@@ -202,6 +204,9 @@ class Ticket(Base):
         Index("ix_tickets_assignee_id", "assignee_id", "status"),
         Index("ix_tickets_customer_id", "customer_id"),
         Index("ix_tickets_team_id", "team_id", "status"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_first_response_at", "first_response_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
 
@@ -217,7 +222,11 @@ class TicketEvent(Base):
     actor_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_ticket_events_ticket_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_id", "ticket_id", "id"),
+        Index("ix_ticket_events_kind_created_at", "kind", "created_at"),
+        Index("ix_ticket_events_created_at", "created_at"),
+    )
 
 
 user_teams = Table(
@@ -335,6 +344,8 @@ class Complaint(Base):
     evaluation_note = Column(Text)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_complaints_created_at", "created_at"),)
 
 
 class Rating(Base):

@@ -60,6 +60,7 @@ class Settings:
     smtp_tls: bool = False
     mail_from: str = "Northwind Goods support <support@northwind.example>"
     worker_interval: float = 5.0
+    mask_pii_for_supervisors: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,5 +85,6 @@ class Settings:
             smtp_tls=_bool(env, "SMTP_TLS", False),
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
             worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
+            mask_pii_for_supervisors=_bool(env, "MASK_PII_FOR_SUPERVISORS", False),
         )
         return settings

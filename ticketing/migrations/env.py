@@ -12,12 +12,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Full-text search objects live in migration 0002 only (dialect-specific DDL).
+FTS_OBJECTS = ("messages_fts", "ix_messages_text_fts")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (name or "").startswith(FTS_OBJECTS)
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -28,6 +37,7 @@ def _run_sync(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -24,6 +24,7 @@ from . import (
     internal_views,
     openapi,
     pages,
+    report_views,
     survey_views,
     webhook_views,
 )
@@ -84,6 +85,7 @@ def init_app(settings: Settings | None = None) -> web.Application:
         openapi,
         pages,
         console_pages,
+        report_views,
         survey_views,
         webhook_views,
     ):

@@ -1,0 +1,598 @@
+"""The supervisor console (/supervisor) in a real browser.
+
+This module starts a hub of its own (as test_agent_console.py does: the staff accounts are
+created with the CLI, which needs the hub's DATABASE_URL) next to a tiny stand-in for the Rasa
+server: it answers the hub's input channel with canned bot replies and an NLU result (intent,
+confidence, emotion) chosen by keywords, so transcripts carry real intents and the NLU review
+list has misunderstood messages, without a trained model.
+
+History comes from ``python -m ticketing demo-data --conversations 300`` when the CLI offers
+that flag, and always from a few conversations made through the public APIs: chats, hand-offs
+and complaints through the internal API (the hub's shared token), an agent claiming, answering
+and resolving, and ratings. Every figure the tests look for in the page is read from the same
+API the page uses, so the assertions hold whatever the demo history adds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import yaml
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, expect
+
+from .conftest import REPO_ROOT, _wait_for_health, free_port
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=10_000)
+
+PASSWORD = "correct horse battery"
+INTERNAL_TOKEN = "browser-test-internal-token"
+INTERNAL = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+SEARCH_WORD = "thermos"  # said in three of the API-made conversations only
+LABELLED_TEXT = "the thermos lid is broken and nobody helps"
+NONSENSE_TEXT = "blorp wibble frobnicate"
+XSS_TEXT = "hello <img src=x onerror=alert(document.domain)>"  # must stay text
+
+
+# ------------------------------------------------------------------------ a stand-in for Rasa
+
+
+# (keyword, intent, confidence, reply, extra NLU fields); the first keyword found wins
+NLU_RULES: list[tuple[str, str, float, str, dict]] = [
+    (
+        "where is my order",
+        "check_order_status",
+        0.93,
+        "Let me look that order up.",
+        {"entities": [{"entity": "order_number", "value": "NW-104233", "start": 18, "end": 27}]},
+    ),
+    (
+        "return my thermos",
+        "faq",
+        0.88,
+        "You can return any item within 30 days.",
+        {"response_selector": {"faq": {"response": {"intent_response_key": "faq/return_policy"}}}},
+    ),
+    ("speak to a human", "request_human", 0.97, "I will connect you with a colleague.", {}),
+    ("thermos lid", "nlu_fallback", 0.31, "Sorry, I did not get that.", {"emotion": "angry"}),
+    ("second thermos", "nlu_fallback", 0.42, "Sorry, I did not get that.", {}),
+    ("hello", "greet", 0.98, "Hi! How can I help?", {}),
+    ("thank", "thank", 0.95, "You are welcome!", {}),
+]
+
+
+def nlu_for(text: str) -> dict:
+    """The input channel's answer (bot/channels.py): bot messages plus the NLU result."""
+    lowered = text.lower()
+    intent, confidence, reply, extra = "nlu_fallback", 0.28, "Sorry, I did not get that.", {}
+    for keyword, *rule in NLU_RULES:
+        if keyword in lowered:
+            intent, confidence, reply, extra = rule
+            break
+    nlu = {"intent": {"name": intent, "confidence": confidence}, "entities": []}
+    nlu.update({k: v for k, v in extra.items() if k != "emotion"})
+    if "emotion" in extra:
+        nlu["emotion"] = {"label": extra["emotion"], "confidence": 0.9}
+    return {"messages": [{"recipient_id": "x", "text": reply}], "nlu": nlu}
+
+
+class FakeRasa(BaseHTTPRequestHandler):
+    def _json(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._json(200, {"version": "3.6.0"})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if self.path.startswith("/webhooks/hub/webhook"):
+            self._json(200, nlu_for(str(body.get("message") or "")))
+        else:  # trigger_intent (the survey): nothing to say
+            self._json(200, {"messages": []})
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def rasa_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), FakeRasa)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+# ------------------------------------------------------------------------ the hub and history
+
+
+@dataclass
+class Hub:
+    url: str
+    database_url: str
+    demo_history: bool = False
+    sessions: dict[str, str] = field(default_factory=dict)  # name -> session id
+
+
+def cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ticketing", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        timeout=300,
+    )
+
+
+def add_user(database_url: str, email: str, name: str, role: str) -> None:
+    """`python -m ticketing user add EMAIL --role R` with the password on stdin."""
+    teams = "general,billing,delivery,technical,complaints"
+    args = ("user", "add", email, "--role", role, "--name", name, "--teams", teams)
+    done = cli(database_url, *args, stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def demo_history(database_url: str) -> bool:
+    """`demo-data --conversations 300` when the CLI has the flag (False when it has not)."""
+    done = cli(database_url, "demo-data", "--conversations", "300")
+    if done.returncode != 0 and "--conversations" in done.stderr:
+        return False  # the flag is not there yet: the API-made history below must do
+    assert done.returncode == 0, done.stdout + done.stderr
+    return True
+
+
+def staff_login(request: APIRequestContext, email: str) -> str:
+    response = request.post("/api/auth/login", data={"email": email, "password": PASSWORD})
+    assert response.ok, response.text()
+    return response.json()["csrf_token"]
+
+
+class Customer:
+    """One chat session, driven through the customer chat API as the widget would."""
+
+    def __init__(self, request: APIRequestContext, name: str | None = None, email: str = ""):
+        customer = {"name": name, "email": email} if email else {}
+        response = request.post("/api/chat/sessions", data={"customer": customer})
+        assert response.status == 201, response.text()
+        self.request = request
+        self.session_id = response.json()["session_id"]
+        self.token = response.json()["token"]
+
+    def says(self, *texts: str) -> None:
+        for text in texts:
+            response = self.request.post(
+                f"/api/chat/sessions/{self.session_id}/messages",
+                data={"text": text},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+            assert response.ok, response.text()
+
+    def closes(self) -> None:
+        response = self.request.post(
+            f"/api/chat/sessions/{self.session_id}/close",
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        assert response.ok, response.text()
+
+    def hand_off(self, reason: str, priority: str = "P3") -> str:
+        response = self.request.post(
+            f"/internal/conversations/{self.session_id}/handoff",
+            data={"reason": reason, "priority": priority, "summary": "from the browser test"},
+            headers=INTERNAL,
+        )
+        assert response.status == 201, response.text()
+        return response.json()["ticket"]["number"]
+
+    def complains(self, category: str, description: str) -> str:
+        response = self.request.post(
+            "/internal/complaints",
+            data={
+                "session_id": self.session_id,
+                "category": category,
+                "description": description,
+                "emotion": "angry",
+            },
+            headers=INTERNAL,
+        )
+        assert response.status == 201, response.text()
+        return response.json()["ticket"]["number"]
+
+    def rates(self, **answers) -> None:
+        response = self.request.post(
+            f"/internal/conversations/{self.session_id}/rating", data=answers, headers=INTERNAL
+        )
+        assert response.ok, response.text()
+
+
+def agent_handles(request: APIRequestContext, csrf: str, number: str, note: str = "") -> None:
+    """Claim, answer, (note) and resolve a ticket as the signed-in agent."""
+    headers = {"X-CSRF-Token": csrf}
+    for path, body in (
+        (f"/api/tickets/{number}/claim", {}),
+        (f"/api/tickets/{number}/messages", {"text": "Sorry about that, I am on it."}),
+        *([(f"/api/tickets/{number}/notes", {"text": note})] if note else []),
+        (
+            f"/api/tickets/{number}/resolve",
+            {
+                "resolution": "A replacement is on its way.",
+                "root_cause": "A faulty batch from the supplier.",
+                "corrective_action": "The batch was taken off sale.",
+            },
+        ),
+    ):
+        response = request.post(path, data=body, headers=headers)
+        assert response.ok, f"{path}: {response.text()}"
+
+
+def seed(browser: Browser, hub: Hub) -> None:
+    """The API-made history (all of it today, in the shop's time zone)."""
+    context = browser.new_context(base_url=hub.url)
+    try:
+        request = context.request
+        agent = browser.new_context(base_url=hub.url)
+        csrf = staff_login(agent.request, "dana@example.com")
+
+        ann = Customer(request, "Ann Smith", "ann@example.com")
+        ann.says("hello", "where is my order NW-104233", "thank you")
+        ann.closes()
+        ann.rates(csat=5, resolved=True, speed=5, problem_solving=5, attitude=5)
+
+        bob = Customer(request, "Bob Jones", "bob@example.com")
+        bob.says("hello", f"can I return my {SEARCH_WORD} for a refund")
+        bob.closes()
+        bob.rates(csat=4, resolved=True, speed=4, problem_solving=4, attitude=5)
+
+        lost = Customer(request)
+        lost.says(NONSENSE_TEXT, NONSENSE_TEXT + " again")
+        number = lost.hand_off("fallback")
+        lost.says("are you there?")
+        agent_handles(agent.request, csrf, number)
+        lost.rates(csat=2, resolved=False, speed=2, problem_solving=2, attitude=4)
+
+        cleo = Customer(request, "Cleo Park", "cleo@example.com")
+        cleo.says(LABELLED_TEXT)
+        number = cleo.complains("quality", "Thermos lid broke after one week of use.")
+        agent_handles(agent.request, csrf, number, note="Check the supplier batch.")
+        cleo.rates(csat=1, resolved=False, speed=1, problem_solving=1, attitude=3)
+
+        cleo_again = Customer(request, "Cleo Park", "cleo@example.com")
+        cleo_again.says(f"my second {SEARCH_WORD} leaks as well")
+        cleo_again.complains("quality", "The replacement thermos leaks too.")
+
+        dan = Customer(request, "Dan Wu", "dan@example.com")
+        dan.says("I want to speak to a human")
+        dan.hand_off("requested", "P2")  # left waiting in the queue
+
+        quiet = Customer(request)
+        quiet.says(XSS_TEXT)
+
+        hub.sessions.update(
+            ann=ann.session_id,
+            bob=bob.session_id,
+            lost=lost.session_id,
+            cleo=cleo.session_id,
+            dan=dan.session_id,
+        )
+        agent.close()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def hub(
+    tmp_path_factory: pytest.TempPathFactory, artifacts: Path, rasa_url: str, browser: Browser
+) -> Iterator[Hub]:
+    """A hub of its own (`python -m ticketing serve`, SQLite) with staff and history."""
+    tmp = tmp_path_factory.mktemp("supervisor-hub")
+    database_url = f"sqlite:///{tmp / 'hub.db'}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "RASA_URL": rasa_url,
+        "RASA_TIMEOUT": "5",
+        "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("REDIS_URL", "AUTO_ASSIGN", "MASK_PII_FOR_SUPERVISORS", "CSI_WEIGHTS"):
+        env.pop(name, None)
+    hub = Hub(url=f"http://127.0.0.1:{port}", database_url=database_url)
+    log_path = artifacts / "browser-supervisor-hub.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ticketing", "serve", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_health(hub.url, process, log_path, timeout=60)  # the schema exists now
+            add_user(database_url, "sam@example.com", "Sam", "supervisor")
+            add_user(database_url, "dana@example.com", "Dana", "agent")
+            hub.demo_history = demo_history(database_url)
+            seed(browser, hub)
+            yield hub
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def new_page(browser: Browser, hub: Hub) -> Iterator[Callable[[], Page]]:
+    """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(
+            base_url=hub.url, viewport={"width": 1440, "height": 900}, accept_downloads=True
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def sign_in(page: Page, email: str = "sam@example.com") -> None:
+    """Signs in through the sign-in page, as a person would, and waits for the dashboard."""
+    page.goto("/supervisor")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fsupervisor|/login\?next=/supervisor"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/supervisor"))
+    expect(page.locator("#kpi-conversations .kpi-value")).not_to_have_attribute("data-value", "")
+
+
+def period(page: Page) -> dict[str, str]:
+    return {
+        "from": page.locator("#period-from").input_value(),
+        "to": page.locator("#period-to").input_value(),
+    }
+
+
+def api_get(page: Page, path: str, **params) -> dict:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    response = page.request.get(path + ("?" + query if query else ""))
+    assert response.ok, response.text()
+    return response.json()
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name)).click()
+    expect(page.get_by_role("tab", name=re.compile(name))).to_have_attribute(
+        "aria-selected", "true"
+    )
+
+
+def shown_total(page: Page) -> int:
+    return int(page.locator("#conv-count").get_attribute("data-total") or -1)
+
+
+# -------------------------------------------------------------------------------------- tests
+
+
+def test_supervisor_page_needs_the_supervisor_role(new_page, hub: Hub) -> None:
+    page = new_page()
+    page.goto("/supervisor")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+
+    staff_login(page.request, "dana@example.com")  # an agent
+    response = page.goto("/supervisor")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", name="Supervisors only")).to_be_visible()
+    assert page.locator("#kpis").count() == 0  # none of the console is served
+    assert page.request.get("/api/reports/summary").status == 403
+    assert page.request.get("/api/conversations").status == 403
+
+
+def test_dashboard_shows_the_figures_of_the_api(new_page, hub: Hub, artifacts: Path) -> None:
+    page = new_page()
+    sign_in(page)
+    report = api_get(page, "/api/reports/summary", **period(page))
+    assert report["conversations"]["total"] >= 7, "the seeded history is missing"
+
+    def value(key: str):
+        return page.locator(f"#kpi-{key} .kpi-value")
+
+    expect(value("conversations")).to_have_attribute(
+        "data-value", str(report["conversations"]["total"])
+    )
+    expect(value("conversations")).to_have_text(f"{report['conversations']['total']:,}")
+    expect(value("handoffs")).to_have_attribute("data-value", str(report["handoffs"]["total"]))
+    expect(value("csat_average")).to_have_text(f"{report['csat']['average']:.2f}")
+    expect(value("sla_breaches")).to_have_attribute(
+        "data-value", str(report["sla"]["breached_tickets"])
+    )
+    containment = report["outcomes"]["containment_rate"]
+    expect(value("containment_rate")).to_contain_text(f"{containment * 100:.1f}")
+    # every figure has its "how computed" note and its comparison with the previous period
+    how = page.locator("#kpi-conversations .how-tip")
+    expect(how).to_have_text(report["how"]["conversations"])
+    page.locator("#kpi-conversations .how-btn").focus()
+    expect(how).to_be_visible()
+    expect(page.locator("#kpi-conversations .kpi-delta .delta")).to_have_count(1)
+
+    # the charts are drawn: points for each day of both periods, a bar per hand-off reason
+    days = len(report["conversations"]["per_day"])
+    expect(page.locator("#card-conversations circle.chart-point")).to_have_count(2 * days)
+    expect(page.locator("#card-conversations path.chart-line")).to_have_count(2)
+    expect(page.locator("#card-handoffs rect.chart-bar")).to_have_count(
+        len(report["handoffs"]["by_reason"])
+    )
+    expect(page.locator("#card-csat rect.chart-bar")).to_have_count(5)
+    expect(page.locator("#card-outcomes rect.chart-bar")).to_have_count(5)
+    chart = page.locator("#card-conversations svg[role=img]")
+    expect(chart).to_have_accessible_name(re.compile("Conversations per day"))
+    first_day = report["conversations"]["per_day"][0]
+    point = page.locator("#card-conversations circle.chart-point title").first
+    assert point.text_content() == f"This period \u2014 {first_day['date']}: {first_day['count']}"
+    top = report["top_intents"][0]
+    expect(page.locator("#card-intents tbody tr").first).to_contain_text(top["intent"])
+
+    # the live queue: Dan is waiting
+    live = api_get(page, "/api/queue")
+    assert live["tickets"], "Dan's hand-off should be waiting"
+    expect(page.locator("#live-queue")).to_have_text(str(len(live["tickets"])))
+    expect(page.locator("#connection-state")).to_have_text("Live")
+
+    page.keyboard.press("Escape")  # closes the note again
+    expect(how).to_be_hidden()
+    page.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
+
+    # the same page in Simplified Chinese (texts from the console's translation table)
+    page.goto("/supervisor?lang=zh-CN")
+    expect(page.get_by_role("tab", name="概览")).to_have_attribute("aria-selected", "true")
+    expect(value("conversations")).to_have_attribute(
+        "data-value", str(report["conversations"]["total"])
+    )
+    expect(page.locator("#kpi-conversations .kpi-label")).to_contain_text("对话数")
+
+
+def test_filters_change_the_transcript_list_and_a_transcript_shows_the_nlu(
+    new_page, hub: Hub
+) -> None:
+    page = new_page()
+    sign_in(page)
+    open_tab(page, "Transcripts")
+    span = period(page)
+    everything = api_get(page, "/api/conversations", **span)["total"]
+    expect(page.locator("#conv-count")).to_have_attribute("data-total", str(everything))
+
+    expect(page.locator("#conv-rows")).to_contain_text(XSS_TEXT)  # markup shown as text
+    assert page.locator("#conv-rows img").count() == 0
+
+    # full-text search: only the conversations that mention the word
+    page.get_by_label("Search the transcripts").fill(SEARCH_WORD)
+    page.get_by_role("button", name="Search", exact=True).click()
+    found = api_get(page, "/api/conversations", q=SEARCH_WORD, **span)
+    expect(page.locator("#conv-count")).to_have_attribute("data-total", str(found["total"]))
+    assert 3 <= found["total"] < everything
+    expect(page.locator("#conv-rows tr.conv-row")).to_have_count(min(found["total"], 25))
+    expected = {c["session_id"] for c in found["conversations"]}
+    shown = set(
+        page.locator("#conv-rows tr.conv-row").evaluate_all(
+            "rows => rows.map(r => r.dataset.session)"
+        )
+    )
+    assert shown == expected
+    csv_link = page.locator("#csv-conversations").get_attribute("href") or ""
+    assert f"q={SEARCH_WORD}" in csv_link
+
+    # one more filter narrows it further: only those handed off
+    page.get_by_label("Bot or agent").select_option("false")
+    escalated = api_get(page, "/api/conversations", q=SEARCH_WORD, contained="false", **span)
+    expect(page.locator("#conv-count")).to_have_attribute("data-total", str(escalated["total"]))
+    assert escalated["total"] < found["total"]
+
+    # Cleo's complaint: the customer turn with its intent and confidence, the ticket beside it
+    page.locator(f'#conv-rows tr[data-session="{hub.sessions["cleo"]}"]').click()
+    detail = page.locator("#conv-detail")
+    turn = detail.locator('li.msg[data-sender="customer"]', has_text=LABELLED_TEXT)
+    expect(turn.locator(".nlu-intent")).to_have_text("nlu_fallback 0.31")
+    expect(turn.locator(".nlu-emotion")).to_be_visible()
+    expect(detail.locator("li.msg[data-sender=agent]").first).to_be_visible()
+    expect(detail.locator(".complaint")).to_contain_text("Thermos lid broke")
+    expect(detail.locator(".note")).to_contain_text("Check the supplier batch.")
+    expect(detail.locator(".detail-rating")).to_contain_text("1/5")
+
+    # a contained chat: each customer turn with its intent
+    page.get_by_role("button", name="Reset filters").click()
+    page.get_by_label("Search the transcripts").fill(hub.sessions["ann"])
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#conv-count")).to_have_attribute("data-total", "1")
+    page.locator("#conv-rows tr.conv-row").first.click()
+    intents = page.locator('#detail-transcript li.msg[data-sender="customer"] .nlu-intent')
+    expect(intents).to_have_text(["greet 0.98", "check_order_status 0.93", "thank 0.95"])
+    expect(page.locator("#detail-transcript .nlu-entity")).to_have_text("order_number=NW-104233")
+
+    # an improvement action opened from the transcript carries its link as the source
+    page.get_by_role("button", name="Open improvement action").click()
+    expect(page.get_by_role("tab", name=re.compile("Actions"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    source = page.get_by_label("Source (report or transcript link)")
+    expect(source).to_have_value(re.compile(r"/supervisor#transcript=" + hub.sessions["ann"]))
+    page.get_by_label("Title").fill("Explain delivery times before customers ask")
+    page.get_by_label("Responsible department").fill("Support")
+    page.get_by_label("Owner").fill("Bot trainer")
+    page.get_by_label("Acceptance criteria").fill("Order-status questions down 20 %")
+    page.get_by_role("button", name="Create action").click()
+    item = page.locator("#action-list li.action", has_text="Explain delivery times")
+    expect(item).to_be_visible()
+    item.get_by_role("combobox").select_option("in_progress")
+    expect(
+        page.locator("#action-list li.action--in_progress", has_text="Explain delivery")
+    ).to_be_visible()
+
+
+def test_nlu_review_labels_and_downloads_valid_yaml(new_page, hub: Hub) -> None:
+    page = new_page()
+    sign_in(page)
+    today = api_get(page, "/api/reports/summary")["period"]["to"]
+    page.locator("#period-from").fill(today)
+    page.locator("#period-to").fill(today)
+    page.get_by_role("button", name="Apply").click()
+    open_tab(page, "Improve")
+
+    review = api_get(page, "/api/nlu/review", **{"from": today, "to": today, "limit": 100})
+    assert any(LABELLED_TEXT in group["examples"] for group in review["groups"])
+    group = page.locator("li.review-group", has_text=LABELLED_TEXT)
+    expect(group).to_contain_text("nlu_fallback")
+
+    # a label the domain does not know: the API's message is shown and nothing is stored
+    nonsense = page.locator(f'li.review-group[data-key="{NONSENSE_TEXT}"]')
+    nonsense.get_by_label("Intent or FAQ topic").fill("no_such_intent")
+    nonsense.get_by_role("button", name="Label", exact=True).click()
+    expect(nonsense.get_by_role("alert")).to_contain_text("label must be an intent")
+    nonsense.get_by_role("button", name="Not in scope").click()
+    expect(nonsense).to_have_count(0)
+
+    group.get_by_label("Intent or FAQ topic").fill("file_complaint")
+    group.get_by_role("button", name="Label", exact=True).click()
+    expect(group).to_have_count(0)
+    expect(page.locator("#label-list")).to_contain_text(LABELLED_TEXT)
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download NLU YAML").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".yml")
+    data = yaml.safe_load(Path(download.path()).read_text(encoding="utf-8"))
+    blocks = {item["intent"]: item["examples"] for item in data["nlu"]}
+    assert f"- {LABELLED_TEXT}" in blocks["file_complaint"].splitlines()
+    assert any(NONSENSE_TEXT in line for line in blocks["out_of_scope"].splitlines())
