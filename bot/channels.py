@@ -2,49 +2,173 @@
 
 Listed in ``credentials.yml`` as ``bot.channels.HubInput``; the hub posts to
 ``/webhooks/hub/webhook`` with ``{"sender", "message", "message_id", "metadata"}`` and gets
-``{"messages": [...], "nlu": {"intent", "entities", ...}}``. Unlike ``RestInput`` it answers
-HTTP 500 when the turn fails, so the hub can tell the customer instead of showing nothing.
+``{"messages": [...], "nlu": {"intent", "entities", "response_selector", "emotion"}}``, where
+``emotion`` is ``{"label": "neutral"|"frustrated"|"angry", "score": 0..1}`` from
+``bot.components.emotion`` (the hub stores it on the customer's turn). Unlike ``RestInput``
+it answers HTTP 500 when the turn fails, so the hub can tell the customer instead of showing
+nothing.
+
+Empathy is a post-processing step here, after the dialogue has produced its answer:
+
+- when the turn's emotion is ``frustrated`` or ``angry``, the domain response
+  ``utter_empathy_frustrated`` / ``utter_empathy_angry`` (rendered with the agent's NLG, so it
+  lives in domain.yml with the other texts) is put *before* the bot's messages, unless the
+  answer already opens with an apology (the complaint's welcome does);
+- when the turn is ``angry``, or two of the customer's last three turns were frustrated or
+  angry, ``utter_offer_human_sentiment`` is appended: a button whose payload is
+  ``/request_human{"handoff_reason":"sentiment"}``. It is left out when a hand-off already
+  happened in the conversation, when this turn asked for a person, or when the bot's answer
+  already offers one.
+
+The step never fails the turn: on any error the dialogue's own messages are returned as is.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
+NEUTRAL = {"label": "neutral", "score": 0.0}
+EMPATHY = {"frustrated": "utter_empathy_frustrated", "angry": "utter_empathy_angry"}
+OFFER_HUMAN = "utter_offer_human_sentiment"
+HANDOFF_ACTIONS = {"action_handoff", "handoff_form"}
+UPSET = {"frustrated", "angry"}
 
-def _nlu_of(events: Any, message_id: Optional[str]) -> Dict[str, Any]:
-    """The parse data of the user turn ``message_id`` (the latest user turn as fallback)."""
+
+def _emotion(data: Dict[str, Any]) -> Dict[str, Any]:
+    value = data.get("emotion")
+    if isinstance(value, dict) and value.get("label") in ("neutral", "frustrated", "angry"):
+        return {"label": value["label"], "score": value.get("score", 0.0)}
+    return dict(NEUTRAL)
+
+
+def _user_turn(events: Any, message_id: Optional[str]) -> Optional[UserUttered]:
+    """The user turn ``message_id`` (the latest user turn as fallback)."""
     latest = None
     for event in reversed(list(events)):
         if isinstance(event, UserUttered):
             if latest is None:
                 latest = event
             if message_id is not None and event.message_id == message_id:
-                latest = event
-                break
-    if latest is None:
+                return event
+    return latest
+
+
+def _nlu_of(events: Any, message_id: Optional[str]) -> Dict[str, Any]:
+    """The parse data of the user turn ``message_id`` (the latest user turn as fallback)."""
+    turn = _user_turn(events, message_id)
+    if turn is None:
         return {}
-    data = latest.parse_data or {}
+    data = turn.parse_data or {}
     return {
         "intent": data.get("intent") or {},
         "entities": data.get("entities") or [],
         "response_selector": data.get("response_selector") or {},
+        "emotion": _emotion(data),
     }
+
+
+def recent_labels(events: Any, last: int = 3) -> List[str]:
+    """Emotion labels of the customer's last ``last`` turns, oldest first."""
+    labels = [
+        _emotion(event.parse_data or {})["label"]
+        for event in events
+        if isinstance(event, UserUttered)
+    ]
+    return labels[-last:]
+
+
+def handed_off(events: Any) -> bool:
+    for event in events:
+        if isinstance(event, ActionExecuted) and event.action_name in HANDOFF_ACTIONS:
+            return True
+        if isinstance(event, ActiveLoop) and event.name == "handoff_form":
+            return True
+    return False
+
+
+def offers_human(messages: List[Dict[str, Any]]) -> bool:
+    return any(
+        str(button.get("payload", "")).startswith("/request_human")
+        for message in messages
+        for button in message.get("buttons") or []
+        if isinstance(button, dict)
+    )
+
+
+def should_offer_human(events: Any, turn: Optional[UserUttered], messages: List[dict]) -> bool:
+    events = list(events)
+    labels = recent_labels(events)
+    if not labels or turn is None:
+        return False
+    current = _emotion(turn.parse_data or {})["label"]
+    upset = current == "angry" or sum(label in UPSET for label in labels) >= 2
+    if not upset or current not in UPSET:
+        return False
+    if (turn.intent or {}).get("name") == "request_human":
+        return False
+    return not handed_off(events) and not offers_human(messages)
+
+
+def already_empathic(messages: List[Dict[str, Any]]) -> bool:
+    """The answer itself opens with an apology (e.g. the complaint's welcome)."""
+    first = str((messages[0] if messages else {}).get("text") or "").lower()
+    return first.startswith(("i'm sorry", "i am sorry", "sorry"))
+
+
+def _as_message(rendered: Optional[Dict[str, Any]], recipient_id: str) -> Optional[dict]:
+    if not rendered or not rendered.get("text"):
+        return None
+    message: Dict[str, Any] = {"recipient_id": recipient_id, "text": rendered["text"]}
+    if rendered.get("buttons"):
+        message["buttons"] = rendered["buttons"]
+    return message
 
 
 class HubInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "hub"
+
+    async def _with_empathy(
+        self,
+        request: Request,
+        tracker: Any,
+        sender_id: str,
+        message_id: Optional[str],
+        messages: List[Dict[str, Any]],
+    ) -> List[Dict[str, Any]]:
+        """The bot's messages with empathy before them and, if needed, an offer of a person."""
+        if tracker is None or not messages:
+            return messages
+        events = list(tracker.events)
+        turn = _user_turn(events, message_id)
+        if turn is None:
+            return messages
+        label = _emotion(turn.parse_data or {})["label"]
+        if label not in EMPATHY:
+            return messages
+        nlg = request.app.ctx.agent.nlg
+        result = list(messages)
+        if not already_empathic(messages):
+            rendered = await nlg.generate(EMPATHY[label], tracker, self.name())
+            empathy = _as_message(rendered, sender_id)
+            if empathy:
+                result.insert(0, empathy)
+        if should_offer_human(events, turn, messages):
+            offer = _as_message(await nlg.generate(OFFER_HUMAN, tracker, self.name()), sender_id)
+            if offer:
+                result.append(offer)
+        return result
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hub_webhook = Blueprint("hub_webhook", __name__)
@@ -62,6 +186,7 @@ class HubInput(RestInput):
                 return response.json({"error": "sender and message are required"}, status=400)
             message_id = body.get("message_id")
             message_id = str(message_id) if message_id is not None else None
+            metadata = body.get("metadata")
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -71,7 +196,7 @@ class HubInput(RestInput):
                         sender_id,
                         input_channel=self.name(),
                         message_id=message_id,
-                        metadata=body.get("metadata"),
+                        metadata=metadata if isinstance(metadata, dict) else None,
                     )
                 )
             except Exception:
@@ -80,7 +205,15 @@ class HubInput(RestInput):
                     {"error": "processing failed", "messages": collector.messages}, status=500
                 )
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
-            nlu = _nlu_of(tracker.events if tracker else [], message_id)
-            return response.json({"messages": collector.messages, "nlu": nlu})
+            events = tracker.events if tracker else []
+            nlu = _nlu_of(events, message_id)
+            messages = collector.messages
+            try:
+                messages = await self._with_empathy(
+                    request, tracker, sender_id, message_id, messages
+                )
+            except Exception:
+                logger.exception("hub channel: adding empathy failed; answering without it")
+            return response.json({"messages": messages, "nlu": nlu})
 
         return hub_webhook
