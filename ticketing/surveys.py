@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import outbox, tickets
+from .bus import ticket_channel
 from .errors import invalid
 from .models import Complaint, Conversation, Rating, User, utcnow
 
@@ -76,6 +77,14 @@ async def mark_offered(db: AsyncSession, conversation: Conversation) -> None:
         complaint = await tickets.complaint_of(db, ticket)
         if complaint is not None and complaint.stage == "resolved_notified":
             complaint.stage = "satisfaction_asked"
+
+
+async def publish_rating(hub, ticket_number: str | None) -> None:
+    """Tell the consoles showing the ticket that its rating changed."""
+    if ticket_number:
+        await hub.bus.publish(
+            ticket_channel(ticket_number), {"type": "ticket_changed", "ticket": ticket_number}
+        )
 
 
 async def record(

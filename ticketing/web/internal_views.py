@@ -235,10 +235,12 @@ async def rating(request: web.Request) -> web.Response:
     async with hub.sessions() as db, db.begin():
         conversation = await _conversation(db, request.match_info["session_id"])
         row, created = await surveys.record(db, conversation, answers)
+        ticket = await db.get(Ticket, row.ticket_id) if row.ticket_id else None
         data = {
             name: getattr(row, name)
             for name in (*surveys.SCORES, "resolved", "comment", "skipped", "stage", "about")
         }
+    await surveys.publish_rating(hub, ticket.number if ticket else None)
     return web.json_response({"rating": data, "created": created})
 
 

@@ -84,4 +84,5 @@ async def survey_submit(request: web.Request) -> web.Response:
     async with request.app[HUB].sessions() as db, db.begin():
         current = await db.get(Conversation, conversation.id, with_for_update=True)
         rating, _ = await surveys.record(db, current, answers)
+    await surveys.publish_rating(request.app[HUB], ticket.number)
     return _page(ticket, conversation, rating, thanks=True)
