@@ -123,7 +123,9 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterat
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it is started, which would break the asyncio tests that run after the browser tests.
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):
     from playwright.sync_api import sync_playwright
 
