@@ -83,10 +83,17 @@ async def _staff_event(hub: Hub, number: str, event: dict[str, Any]) -> None:
 
 
 async def _load(db, number: str, lock: bool = True) -> tuple[Ticket, Conversation | None]:
-    ticket = await tickets.by_number(db, number, lock=lock)
-    conversation = (
-        await db.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
-    )
+    """The ticket and its conversation, locked in the hub's one lock order.
+
+    Every transaction that touches both rows locks the conversation before the ticket (a
+    customer message does the same), so concurrent writers queue instead of deadlocking.
+    """
+    ticket = await tickets.by_number(db, number)
+    conversation = None
+    if ticket.conversation_id:
+        conversation = await db.get(Conversation, ticket.conversation_id, with_for_update=lock)
+    if lock:
+        await db.refresh(ticket, with_for_update=True)
     return ticket, conversation
 
 

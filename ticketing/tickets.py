@@ -464,6 +464,13 @@ async def claim(
         raise ApiError(
             409, "at_capacity", f"you already handle {user.capacity} chats (your capacity)"
         )
+    if ticket.conversation_id is not None:
+        # The hub's lock order: conversation, then ticket (see desk._load).
+        await db.execute(
+            select(Conversation.id)
+            .where(Conversation.id == ticket.conversation_id)
+            .with_for_update()
+        )
     now = utcnow()
     result = await db.execute(
         update(Ticket)

@@ -406,3 +406,50 @@ async def test_presence(make_staff, presence):
     agents = (await dana.get("/api/agents"))["agents"]
     assert agents[0]["presence"] == presence
     await dana.post("/api/presence", {"presence": "asleep"}, expect=422)
+
+
+async def test_typing_reaches_the_other_side(client, new_chat, make_staff):
+    dana = await make_staff("dana@example.com", name="Dana")
+    chat = await new_chat()
+    number = (await hand_off(client, chat))["ticket"]["number"]
+    await dana.post(f"/api/tickets/{number}/claim")
+    agent_ws = await client.ws_connect("/api/agent/ws", headers=dana.headers(write=False))
+    await agent_ws.send_json({"type": "subscribe", "ticket": number})
+    while (await agent_ws.receive_json(timeout=5))["type"] != "subscribed":
+        pass
+    customer_ws = await client.ws_connect(
+        f"/api/chat/sessions/{chat.session_id}/ws?token={chat.token}"
+    )
+    assert (await customer_ws.receive_json(timeout=5))["type"] == "status"
+
+    await customer_ws.send_json({"type": "typing"})
+    event = await agent_ws.receive_json(timeout=5)
+    while event["type"] != "typing":
+        event = await agent_ws.receive_json(timeout=5)
+    assert event == {"type": "typing", "sender": "customer", "ticket": number}
+
+    await agent_ws.send_json({"type": "typing", "ticket": number})
+    event = await customer_ws.receive_json(timeout=5)
+    assert event["type"] == "typing" and event["sender"] == "agent" and event["name"] == "Dana"
+    await agent_ws.close()
+    await customer_ws.close()
+
+
+async def test_two_agents_writing_at_once_lose_nothing(client, new_chat, make_staff):
+    dana = await make_staff("dana@example.com", name="Dana")
+    boss = await make_staff("boss@example.com", role="supervisor", name="Sam")
+    chat = await new_chat()
+    number = (await hand_off(client, chat))["ticket"]["number"]
+    await dana.post(f"/api/tickets/{number}/claim")
+    writes = [
+        writer.post(
+            f"/api/tickets/{number}/messages", {"text": f"{writer.user['name']} {i}"}, expect=201
+        )
+        for i in range(10)
+        for writer in (dana, boss)
+    ]
+    await asyncio.gather(*writes, chat.send("and the customer too"))
+    texts = [m["text"] for m in await chat.messages() if m["sender"] == "agent"]
+    assert sorted(texts) == sorted(f"{name} {i}" for i in range(10) for name in ("Dana", "Sam"))
+    ids = [m["id"] for m in await chat.messages()]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))

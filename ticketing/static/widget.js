@@ -49,6 +49,8 @@
   var POLL_MS = 3000; // polling interval while the WebSocket is down
   var WS_BACKOFF_MIN_MS = 1000;
   var WS_BACKOFF_MAX_MS = 30000;
+  var AGENT_TYPING_MS = 5000; // how long an agent typing signal stays visible
+  var TYPING_SIGNAL_MS = 2000; // at most one customer typing signal per this many ms
   var HISTORY_PAGE = 200; // the API's default page size for GET .../messages
 
   var SESSION_KEY = "hd-chat:" + BASE; // {session_id, token, base}
@@ -865,8 +867,11 @@
       } catch (e) {
         return;
       }
-      if (data.type === "message") addMessages([data.message]);
-      else if (data.type === "status") applyStatus(data);
+      if (data.type === "message") {
+        if (data.message && data.message.sender === "agent") agentTyping(false);
+        addMessages([data.message]);
+      } else if (data.type === "status") applyStatus(data);
+      else if (data.type === "typing" && data.sender === "agent") agentTyping(true);
     };
     ws.onclose = function () {
       if (state.ws === ws) state.ws = null;
@@ -1050,8 +1055,34 @@
     }
   }
 
+  // The agent is typing: shown for a few seconds after each signal (they repeat while typing).
+  function agentTyping(on) {
+    clearTimeout(state.agentTypingTimer);
+    state.agentTyping = on;
+    if (on) {
+      state.agentTypingTimer = setTimeout(function () {
+        state.agentTyping = false;
+        updateTyping();
+      }, AGENT_TYPING_MS);
+    }
+    updateTyping();
+  }
+
+  // Tell the agent the customer is typing (at most every TYPING_SIGNAL_MS, only with an agent).
+  function signalTyping() {
+    if (!state.ws || !state.wsLive || state.status !== "agent") return;
+    var now = Date.now();
+    if (now - (state.typingSentAt || 0) < TYPING_SIGNAL_MS) return;
+    state.typingSentAt = now;
+    try {
+      state.ws.send(JSON.stringify({ type: "typing" }));
+    } catch (e) {
+      /* the socket is closing: nothing to tell */
+    }
+  }
+
   function updateTyping() {
-    var show = state.inflight > 0;
+    var show = state.inflight > 0 || !!state.agentTyping;
     if (show === !ui.typing.hidden) return;
     var stick = isNearBottom();
     ui.typing.hidden = !show;
@@ -1097,7 +1128,10 @@
     event.preventDefault();
     submit();
   });
-  ui.input.addEventListener("input", refreshComposer);
+  ui.input.addEventListener("input", function () {
+    refreshComposer();
+    if (ui.input.value.trim()) signalTyping();
+  });
   ui.input.addEventListener("keydown", function (event) {
     // Enter sends, Shift+Enter is a new line; Enter that confirms an IME composition (Chinese
     // input methods) must not send.
