@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -22,6 +20,7 @@ from ..models import CannedResponse, Conversation, Customer, Message, Team, Tick
 from ..serializers import iso
 from ..ticket_detail import detail, team_map, ticket_json, user_names
 from .keys import HUB, WEBSOCKETS
+from .live import pump
 from .staff_auth import require
 from .util import int_query, read_json
 
@@ -515,23 +514,8 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
                     if isinstance(data, dict):
                         await handle(data)
 
-        reader = asyncio.create_task(read())
-        getter: asyncio.Task | None = None
-        try:
-            while not reader.done():
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    event = getter.result()
-                    if event.get("type") == "typing" and event.get("name") == user.name:
-                        continue
-                    await ws.send_json(event)
-        except ConnectionResetError:
-            pass
-        finally:
-            for task in (getter, reader):
-                if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+        def own_typing(event: dict) -> bool:
+            return event.get("type") == "typing" and event.get("name") == user.name
+
+        await pump(ws, queue, read(), skip=own_typing)
     return ws

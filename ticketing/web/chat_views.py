@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from aiohttp import WSMsgType, web
 
 from .. import chat
 from ..bus import conversation_channel
 from .keys import HUB, WEBSOCKETS
+from .live import pump
 from .util import bearer_token, int_query, read_json
 
 routes = web.RouteTableDef()
@@ -89,20 +87,5 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     request.app[WEBSOCKETS].add(ws)
     async with hub.bus.subscribe(conversation_channel(conversation.public_id)) as queue:
         await ws.send_json({"type": "status", **await chat.session_state(hub, conversation.id)})
-        reader = asyncio.create_task(_drain(ws, hub, conversation))
-        getter: asyncio.Task | None = None
-        try:
-            while not reader.done():
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    await ws.send_json(getter.result())
-        except ConnectionResetError:
-            pass
-        finally:
-            for task in (getter, reader):
-                if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+        await pump(ws, queue, _drain(ws, hub, conversation))
     return ws
