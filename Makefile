@@ -8,7 +8,7 @@ RASA   := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install faq train run test test-unit test-integration test-e2e test-browser \
+.PHONY: help install faq spacy train run test test-unit test-integration test-e2e test-browser \
         lint format validate bench lock clean
 
 help: ## list the targets
@@ -21,6 +21,9 @@ $(VENV)/.complete: requirements.txt requirements-nodeps.txt scripts/bootstrap.sh
 
 faq: install ## render the FAQ answers (bot/data/faq/) from bot/faq/ and shop.yml
 	@$(PY) scripts/build_faq.py
+
+spacy: install ## build the project's spaCy pipeline (bot/nlp/build/spacy_en)
+	@$(PY) -m bot.nlp.build_spacy
 
 train: install faq ## train the Rasa model if config.yml, domain.yml or bot/data changed
 	@$(PY) scripts/train.py
@@ -60,8 +63,9 @@ test-e2e: install ## end-to-end tests against the real Rasa server, action serve
 test-browser: install ## browser tests (Debian's chromium, Playwright)
 	@$(PY) -m pytest tests/browser
 
-bench: install ## run the benchmarks in bench/
-	@for b in bench/bench_*.py; do $(PY) $$b; done
+bench: install ## run the benchmarks in bench/ (hours on 2 cores: BANKING77 trains 3 models)
+	@$(PY) bench/bench_reports.py
+	@$(PY) bench/nlu_banking77.py --epochs 10 --pipelines default,minilm,minilm_logreg
 
 lock: ## recompile requirements.txt from requirements.in
 	@$(VENV)/bin/uv pip compile --python-version 3.10 requirements.in -o requirements.txt

@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "bot" / "models"
 LOG_DIR = ROOT / "var" / "log"
-INPUTS = ["config.yml", "domain.yml", "bot/data", "bot/components"]
+INPUTS = ["config.yml", "domain.yml", "bot/data", "bot/components", "bot/nlp/build_spacy.py"]
+SPACY_MODEL = ROOT / "bot" / "nlp" / "build" / "spacy_en"
+SPACY_BUILDER = ROOT / "bot" / "nlp" / "build_spacy.py"
 KEEP_MODELS = 3
 
 
@@ -63,6 +65,20 @@ def model_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def ensure_spacy_pipeline() -> None:
+    """Build the project's spaCy pipeline (config.yml's SpacyNLP model) when missing or stale."""
+    meta = SPACY_MODEL / "meta.json"
+    if meta.exists() and meta.stat().st_mtime >= SPACY_BUILDER.stat().st_mtime:
+        return
+    subprocess.run(
+        [sys.executable, "-m", "bot.nlp.build_spacy"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def model_path() -> Path:
     return MODELS / f"helpdesk-{model_hash()}.tar.gz"
 
@@ -76,6 +92,7 @@ def _prune(directory: Path, keep: int) -> None:
 def ensure_model(quiet: bool = False) -> Path:
     """The up-to-date model, training it if neither bot/models nor the cache has it."""
     say = (lambda *_: None) if quiet else (lambda msg: print(msg, flush=True))
+    ensure_spacy_pipeline()  # Rasa loads it at run time too, not only when training
     target = model_path()
     if target.exists():
         say(f"model up to date: {target.relative_to(ROOT)}")
