@@ -5,6 +5,7 @@ Nothing here talks to the hub or raises on odd input; the unit tests exercise it
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -263,6 +264,27 @@ def interrupted_loop(events: Iterable[Dict[str, Any]]) -> Optional[str]:
             elif closed:
                 return None if name in ("handoff_form", "action_two_stage_fallback") else name
     return None
+
+
+# --- looking a number up (order, ticket) ---------------------------------------------------
+
+
+def failed_lookup(slot: str, counter: str, attempts: int, limit: int) -> Dict[str, Any]:
+    """The slots after a number that could not be looked up (malformed, unknown, not yours).
+
+    ``slot`` is cleared so the form asks again and ``counter`` counts the failure; once there
+    have been ``limit`` failures the form stops asking, and its action offers a person.
+    """
+    attempts += 1
+    result: Dict[str, Any] = {slot: None, counter: attempts}
+    if attempts >= limit:
+        result[REQUESTED_SLOT] = None
+    return result
+
+
+def retry_payload(intent: str, entities: Optional[Dict[str, str]] = None) -> str:
+    """The payload of a "try again" button: ``/intent{"entity":"value"}``."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':')) if entities else ''}"
 
 
 # --- order and ticket numbers --------------------------------------------------------------

@@ -7,9 +7,8 @@ number or one the hub does not know is re-asked with the reason; after three fai
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +20,7 @@ from .common import (
     REQUESTED_SLOT,
     clean_text,
     entity_value,
+    failed_lookup,
     find_order_candidate,
     format_day,
     fresh_user_turn,
@@ -29,6 +29,7 @@ from .common import (
     is_payload,
     message_text,
     normalise_order_number,
+    retry_payload,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ STATUS_TEXT = {
     "payment method",
     "returned": "has been returned to us",
 }
-
-
-def retry_payload(intent: str, entities: Optional[Dict[str, str]] = None) -> str:
-    return f"/{intent}{json.dumps(entities, separators=(',', ':')) if entities else ''}"
 
 
 def describe_order(facts: Dict[str, Any]) -> str:
@@ -140,11 +137,8 @@ class ValidateOrderStatusForm(FormValidationAction):
 
     @staticmethod
     def _failed(attempts: int) -> Dict[str, Any]:
-        attempts += 1
-        result: Dict[str, Any] = {"order_number": None, "order_attempts": attempts}
-        if attempts >= MAX_ATTEMPTS:
-            result[REQUESTED_SLOT] = None  # stop asking; action_order_status offers a person
-        return result
+        # after MAX_ATTEMPTS the form stops asking; action_order_status offers a person
+        return failed_lookup("order_number", "order_attempts", attempts, MAX_ATTEMPTS)
 
 
 class ActionOrderStatus(Action):

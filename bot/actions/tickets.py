@@ -19,6 +19,7 @@ from .common import (
     REQUESTED_SLOT,
     clean_text,
     entity_value,
+    failed_lookup,
     find_ticket_candidate,
     format_due,
     fresh_user_turn,
@@ -28,8 +29,8 @@ from .common import (
     message_text,
     normalise_ticket_number,
     parse_iso,
+    retry_payload,
 )
-from .orders import retry_payload
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +145,8 @@ class ValidateTicketStatusForm(FormValidationAction):
 
     @staticmethod
     def _failed(attempts: int) -> Dict[str, Any]:
-        attempts += 1
-        result: Dict[str, Any] = {"ticket_number": None, "ticket_attempts": attempts}
-        if attempts >= MAX_ATTEMPTS:
-            result[REQUESTED_SLOT] = None
-        return result
+        # after MAX_ATTEMPTS the form stops asking; action_ticket_status offers a person
+        return failed_lookup("ticket_number", "ticket_attempts", attempts, MAX_ATTEMPTS)
 
 
 class ActionTicketStatus(Action):

@@ -9,10 +9,7 @@ The satisfaction survey after resolving needs the Rasa assistant; it is covered 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, expect
 
-from .conftest import REPO_ROOT, _wait_for_health, free_port
+from .support import PageOpener, add_users_cli, start_hub, stop_hub
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -36,91 +33,33 @@ class Hub:
     database_url: str
 
 
-def add_users(database_url: str, users: list[tuple[str, str, str]]) -> None:
-    """`python -m ticketing user add EMAIL --role R --name N --teams ...` (password on stdin)."""
-    teams = "general,billing,delivery,technical,complaints"
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "ticketing", "user", "add", email]
-            + ["--role", role, "--name", name, "--teams", teams],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO_ROOT,
-            env={**os.environ, "DATABASE_URL": database_url},
-        )
-        for email, name, role in users
-    ]
-    for run in runs:  # in parallel: each run pays Python's and argon2's start-up
-        out, err = run.communicate(PASSWORD + "\n", timeout=60)
-        assert run.returncode == 0, f"{out}\n{err}"
-
-
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Hub]:
     """A hub of its own (`python -m ticketing serve`, SQLite, Rasa down) with staff accounts."""
     tmp = tmp_path_factory.mktemp("agent-hub")
     database_url = f"sqlite:///{tmp / 'hub.db'}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: Rasa is "down"
-        "RASA_TIMEOUT": "2",
-        "HUB_INTERNAL_TOKEN": "browser-test-internal-token",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)
-    hub = Hub(url=f"http://127.0.0.1:{port}", database_url=database_url)
-    log_path = artifacts / "browser-agent-hub.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ticketing", "serve", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    url, process = start_hub(database_url, artifacts / "browser-agent-hub.log")
+    try:
+        add_users_cli(
+            database_url,
+            [
+                ("agent@example.com", "Dana", "agent"),
+                ("lee@example.com", "Lee", "agent"),
+                ("boss@example.com", "Sam", "supervisor"),
+            ],
+            PASSWORD,
         )
-        try:
-            _wait_for_health(hub.url, process, log_path, timeout=60)  # the schema exists now
-            add_users(
-                database_url,
-                [
-                    ("agent@example.com", "Dana", "agent"),
-                    ("lee@example.com", "Lee", "agent"),
-                    ("boss@example.com", "Sam", "supervisor"),
-                ],
-            )
-            yield hub
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        yield Hub(url=url, database_url=database_url)
+    finally:
+        stop_hub(process)
 
 
 @pytest.fixture
 def new_page(browser: Browser, hub: Hub) -> Iterator[Callable[[], Page]]:
     """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page() -> Page:
-        context = browser.new_context(base_url=hub.url, viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    pages = PageOpener(browser, hub.url)
+    yield pages.open
+    pages.close()
 
 
 # ------------------------------------------------------------------------------------ helpers

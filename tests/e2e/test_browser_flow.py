@@ -13,31 +13,18 @@ this one needs the trained model, so it shares the e2e stack (tests/e2e/conftest
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ..browser.support import PageOpener, add_users_cli, ensure_chromium, launch_chromium
 from .conftest import ROOT, query
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # The machine may be busy (Rasa, the action server and the hub run beside the browser).
 UI_TIMEOUT = 15_000
 BOT_TIMEOUT = 30_000
@@ -54,22 +41,11 @@ TEAMS = "general,delivery,billing,technical,complaints"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright (installed with apt-get when it is missing)."""
-    if not Path(CHROMIUM).exists():
-        apt = shutil.which("apt-get")
-        if apt is None:
-            pytest.fail(f"{CHROMIUM} is missing and apt-get is not available to install it")
-        result = subprocess.run(
-            [apt, "install", "-y", "chromium"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        if result.returncode != 0 or not Path(CHROMIUM).exists():
-            pytest.fail(f"`apt-get install -y chromium` failed:\n{result.stderr[-2000:]}")
+    path = ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, path)
         yield browser
         browser.close()
 
@@ -77,17 +53,14 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def agent_account(stack) -> int:
     """A new agent in the stack's database (`python -m ticketing user add`); returns its id."""
-    result = subprocess.run(
-        [sys.executable, "-m", "ticketing", "user", "add", AGENT_EMAIL]
-        + ["--role", "agent", "--name", AGENT_NAME, "--teams", TEAMS],
-        input=AGENT_PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": stack.database_url},
+    add_users_cli(
+        stack.database_url,
+        [(AGENT_EMAIL, AGENT_NAME, "agent")],
+        AGENT_PASSWORD,
+        teams=TEAMS,
+        env={"PYTHONPATH": str(ROOT)},
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
     [(user_id,)] = query(stack, "SELECT id FROM users WHERE email = ?", AGENT_EMAIL)
     return user_id
 
@@ -95,24 +68,9 @@ def agent_account(stack) -> int:
 @pytest.fixture
 def new_page(browser: Browser, running) -> Iterator[Callable[[], Page]]:
     """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
-    contexts = []
-    errors: list[str] = []
-
-    def open_page() -> Page:
-        context = browser.new_context(
-            base_url=running.hub_url, viewport={"width": 1440, "height": 900}
-        )
-        context.set_default_timeout(UI_TIMEOUT)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-        page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    pages = PageOpener(browser, running.hub_url, timeout=UI_TIMEOUT)
+    yield pages.open
+    pages.close()
 
 
 # ------------------------------------------------------------------------------------ helpers

@@ -2,9 +2,10 @@
  * Agent console (/agent): the live queue, the conversation with the customer, the ticket and
  * the customer profile.
  *
- * Plain JavaScript (ES2017), no dependencies and no build step. It speaks the hub's agent API
- * (session cookie; every write carries the X-CSRF-Token header) and one WebSocket,
- * /api/agent/ws, for live events; while that socket is down it polls every 5 s.
+ * Plain JavaScript (ES2017), no dependencies and no build step; the helpers and the API client
+ * it shares with the supervisor console are in console-common.js, loaded before it. It speaks
+ * the hub's agent API (session cookie; every write carries the X-CSRF-Token header) and one
+ * WebSocket, /api/agent/ws, for live events; while that socket is down it polls every 5 s.
  *
  * Every visible string comes from the translation table the page embeds (#console-data, built
  * by ticketing/web/console_pages.py); text from customers, agents and the bot is only ever
@@ -17,9 +18,11 @@
   // Configuration and translations
   // ---------------------------------------------------------------------------------------
 
-  var CONFIG = JSON.parse(document.getElementById("console-data").textContent);
-  var LOCALE = CONFIG.locale || "en";
-  var STRINGS = CONFIG.strings || {};
+  var HC = window.HelpdeskConsole; // console-common.js, loaded first
+  var i18n = HC.localize(HC.readConfig());
+  var LOCALE = i18n.locale;
+  var t = i18n.t;
+  var label = i18n.label;
 
   var POLL_MS = 5000; // polling interval while the WebSocket is down
   var WS_BACKOFF_MIN_MS = 1000;
@@ -43,53 +46,19 @@
     "closed",
   ];
   var PRESENCE = ["online", "away", "offline"];
-  var CSRF_KEY = "hd-console-csrf";
-
-  function t(key, values) {
-    var text = STRINGS[key];
-    if (text == null) text = key;
-    return text.replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && values[name] != null ? String(values[name]) : whole;
-    });
-  }
-
-  /** A translated label for a machine value ("status.open"), the value itself when unknown. */
-  function label(group, value) {
-    if (value == null || value === "") return "";
-    var key = group + "." + value;
-    return STRINGS[key] != null ? STRINGS[key] : String(value);
-  }
 
   // ---------------------------------------------------------------------------------------
   // Small helpers
   // ---------------------------------------------------------------------------------------
 
-  function $(id) {
-    return document.getElementById(id);
-  }
-
-  /** Creates an element; attributes via setAttribute, "text" as textContent, "on*" listeners. */
-  function h(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === false || value == null) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "value") node.value = value;
-      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
-      else node.setAttribute(name, value === true ? "" : value);
-    });
-    (children || []).forEach(function (child) {
-      if (child == null || child === false) return;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-    return node;
-  }
+  var $ = HC.$;
+  var h = HC.h;
+  var clear = HC.clear;
+  var parseTime = HC.parseTime;
+  var timeShort = i18n.timeShort;
+  var timeFull = i18n.timeFull;
+  var duration = i18n.duration;
+  var customerName = i18n.customerName;
 
   function load(key) {
     try {
@@ -132,135 +101,8 @@
     return parent;
   }
 
-  function parseTime(iso) {
-    var ms = iso ? Date.parse(iso) : NaN;
-    return isNaN(ms) ? null : ms;
-  }
-
-  function timeShort(iso) {
-    var ms = parseTime(iso);
-    return ms == null ? "" : new Date(ms).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
-  }
-
-  function timeFull(iso) {
-    var ms = parseTime(iso);
-    return ms == null ? "" : new Date(ms).toLocaleString(LOCALE);
-  }
-
   function timeNode(iso) {
     return h("time", { datetime: iso || "", title: timeFull(iso), text: timeShort(iso) });
-  }
-
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  /** "1h 05m", "4m 09s", "12s" for a positive duration in ms. */
-  function duration(ms) {
-    var s = Math.max(0, Math.floor(ms / 1000));
-    var hours = Math.floor(s / 3600);
-    var minutes = Math.floor((s % 3600) / 60);
-    var seconds = s % 60;
-    if (hours >= 24) return t("durationDays", { d: Math.floor(hours / 24), h: hours % 24 });
-    if (hours) return t("durationHours", { h: hours, m: pad(minutes) });
-    if (minutes) return t("durationMinutes", { m: minutes, s: pad(seconds) });
-    return t("durationSeconds", { s: seconds });
-  }
-
-  function customerName(customer) {
-    customer = customer || {};
-    return customer.name || customer.email || t("anonymous");
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // HTTP
-  // ---------------------------------------------------------------------------------------
-
-  /** An API failure; status 0 means the hub could not be reached. */
-  function ApiError(status, code, message, details) {
-    this.status = status;
-    this.code = code;
-    this.message = message;
-    this.details = details || {};
-  }
-  ApiError.prototype = Object.create(Error.prototype);
-
-  function request(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
-    return fetch(path, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    }).then(
-      function (response) {
-        return response.json().then(
-          function (json) {
-            return finish(response, json);
-          },
-          function () {
-            return finish(response, null);
-          }
-        );
-      },
-      function () {
-        throw new ApiError(0, "network", t("networkError"));
-      }
-    );
-
-    function finish(response, json) {
-      if (response.ok) return json;
-      var error = (json && json.error) || {};
-      throw new ApiError(
-        response.status,
-        error.code || "http_" + response.status,
-        error.message || response.statusText || "HTTP " + response.status,
-        error
-      );
-    }
-  }
-
-  /** A request; signs out on 401 and renews the CSRF token once when the hub rejects it. */
-  function api(method, path, body) {
-    return request(method, path, body).catch(function (error) {
-      if (error.status === 401) {
-        goToLogin();
-        throw error;
-      }
-      if (error.status === 403 && error.code === "csrf") {
-        return refreshMe().then(function () {
-          return request(method, path, body);
-        });
-      }
-      throw error;
-    });
-  }
-
-  function goToLogin() {
-    if (state.leaving) return;
-    state.leaving = true;
-    var next = "/agent" + (state.current ? "#" + state.current : "");
-    window.location.assign("/login?next=" + encodeURIComponent(next));
-  }
-
-  function refreshMe() {
-    return request("GET", "/api/auth/me").then(function (data) {
-      state.me = data.user;
-      state.csrf = data.csrf_token;
-      try {
-        window.sessionStorage.setItem(CSRF_KEY, data.csrf_token);
-      } catch (e) {
-        /* memory is enough */
-      }
-      return data;
-    });
-  }
-
-  function isSupervisor() {
-    return state.me && (state.me.role === "supervisor" || state.me.role === "admin");
   }
 
   // ---------------------------------------------------------------------------------------
@@ -304,6 +146,25 @@
     audio: null,
     leaving: false, // signing out or sent to the sign-in page
   };
+
+  // ---------------------------------------------------------------------------------------
+  // HTTP (the client is in console-common.js)
+  // ---------------------------------------------------------------------------------------
+
+  var client = HC.createApi({
+    state: state,
+    t: t,
+    loginNext: function () {
+      return "/agent" + (state.current ? "#" + state.current : "");
+    },
+  });
+  var api = client.api;
+  var goToLogin = client.goToLogin;
+  var refreshMe = client.refreshMe;
+
+  function isSupervisor() {
+    return state.me && (state.me.role === "supervisor" || state.me.role === "admin");
+  }
 
   // ---------------------------------------------------------------------------------------
   // DOM references (the skeleton is in templates/agent.html)
@@ -2118,16 +1979,7 @@
       state.ws.onclose = null;
       state.ws.close();
     }
-    request("POST", "/api/auth/logout", {})
-      .catch(function () {})
-      .then(function () {
-        try {
-          window.sessionStorage.removeItem(CSRF_KEY);
-        } catch (e) {
-          /* nothing stored */
-        }
-        window.location.assign("/login");
-      });
+    client.logout();
   }
 
   // ---------------------------------------------------------------------------------------

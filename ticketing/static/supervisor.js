@@ -3,10 +3,11 @@
  * reports, agent performance, the NLU review loop and improvement actions.
  *
  * Plain JavaScript (ES2017), no dependencies and no build step; charts are inline SVG drawn by
- * charts.js. It reads the supervisor API (GET /api/reports/*, /api/conversations, /api/nlu/*,
- * /api/improvement-actions; session cookie, every write with the X-CSRF-Token header) and keeps
- * the live queue figures current through the agent WebSocket (/api/agent/ws), polling
- * GET /api/queue every 10 s while the socket is down.
+ * charts.js, and the helpers and the API client it shares with the agent console are in
+ * console-common.js (both loaded before it). It reads the supervisor API (GET /api/reports/*,
+ * /api/conversations, /api/nlu/*, /api/improvement-actions; session cookie, every write with
+ * the X-CSRF-Token header) and keeps the live queue figures current through the agent
+ * WebSocket (/api/agent/ws), polling GET /api/queue every 10 s while the socket is down.
  *
  * Every visible string comes from the page's translation table (#console-data, built by
  * ticketing/web/console_pages.py); text from customers, staff and the API is only ever inserted
@@ -19,9 +20,12 @@
   // Configuration and translations
   // ---------------------------------------------------------------------------------------
 
-  var CONFIG = JSON.parse(document.getElementById("console-data").textContent);
-  var LOCALE = CONFIG.locale || "en";
-  var STRINGS = CONFIG.strings || {};
+  var HC = window.HelpdeskConsole; // console-common.js, loaded first
+  var i18n = HC.localize(HC.readConfig());
+  var LOCALE = i18n.locale;
+  var STRINGS = i18n.strings;
+  var t = i18n.t;
+  var label = i18n.label;
   var Charts = window.Charts;
 
   var LIVE_POLL_MS = 10000;
@@ -29,7 +33,6 @@
   var WS_BACKOFF_MAX_MS = 30000;
   var PER_PAGE = 25;
   var REVIEW_LIMIT = 100;
-  var CSRF_KEY = "hd-console-csrf";
   var PERIOD_KEY = "hd-supervisor-period";
   var TABS = ["dashboard", "transcripts", "complaints", "satisfaction", "agents", "improve", "actions"];
   var OUTCOMES = ["contained", "escalated", "abandoned_bot", "abandoned_queue", "ongoing"];
@@ -40,57 +43,19 @@
   var FILTERS = ["q", "from", "to", "status", "contained", "reason", "agent", "team", "category", "priority", "csat", "intent", "fallback"];
   var LIVE_EVENTS = { queue_changed: true, sla: true, agents_changed: true, assigned: true, ticket_changed: true, customer_message: true };
 
-  function t(key, values) {
-    var text = STRINGS[key];
-    if (text == null) text = key;
-    return text.replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && values[name] != null ? String(values[name]) : whole;
-    });
-  }
-
-  /** A translated label for a machine value ("reason.fallback"), the value itself when unknown. */
-  function label(group, value) {
-    if (value == null || value === "") return "";
-    var key = group + "." + value;
-    return STRINGS[key] != null ? STRINGS[key] : String(value);
-  }
-
   // ---------------------------------------------------------------------------------------
   // Small helpers
   // ---------------------------------------------------------------------------------------
 
-  function $(id) {
-    return document.getElementById(id);
-  }
-
-  /** Creates an element; attributes via setAttribute, "text" as textContent, "on*" listeners. */
-  function h(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === false || value == null) return;
-      if (name === "text") node.textContent = value;
-      else if (name === "value") node.value = value;
-      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
-      else node.setAttribute(name, value === true ? "" : value);
-    });
-    appendAll(node, children);
-    return node;
-  }
-
-  function appendAll(node, children) {
-    (children || []).forEach(function (child) {
-      if (child == null || child === false) return;
-      if (Array.isArray(child)) appendAll(node, child);
-      else node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
-    });
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-    return node;
-  }
+  var $ = HC.$;
+  var h = HC.h;
+  var appendAll = HC.appendAll;
+  var clear = HC.clear;
+  var parseTime = HC.parseTime;
+  var timeShort = i18n.timeShort;
+  var timeFull = i18n.timeFull;
+  var duration = i18n.duration;
+  var customerName = i18n.customerName;
 
   function isNumber(v) {
     return typeof v === "number" && isFinite(v);
@@ -140,21 +105,6 @@
 
   var FORMATS = { count: fmtCount, rate: fmtRate, avg: fmtAvg, minutes: fmtMinutes, score: fmtScore };
 
-  function parseTime(iso) {
-    var ms = iso ? Date.parse(iso) : NaN;
-    return isNaN(ms) ? null : ms;
-  }
-
-  function timeFull(iso) {
-    var ms = parseTime(iso);
-    return ms == null ? "" : new Date(ms).toLocaleString(LOCALE);
-  }
-
-  function timeShort(iso) {
-    var ms = parseTime(iso);
-    return ms == null ? "" : new Date(ms).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
-  }
-
   function dateTime(iso) {
     var ms = parseTime(iso);
     if (ms == null) return "";
@@ -163,21 +113,6 @@
 
   function timeNode(iso, text) {
     return h("time", { datetime: iso || "", title: timeFull(iso), text: text != null ? text : dateTime(iso) });
-  }
-
-  /** "1h 05m", "4m 09s", "12s" for a positive duration in ms (wall-clock). */
-  function duration(ms) {
-    var s = Math.max(0, Math.floor(ms / 1000));
-    var hours = Math.floor(s / 3600);
-    var minutes = Math.floor((s % 3600) / 60);
-    var seconds = s % 60;
-    var pad = function (n) {
-      return n < 10 ? "0" + n : String(n);
-    };
-    if (hours >= 24) return t("durationDays", { d: Math.floor(hours / 24), h: hours % 24 });
-    if (hours) return t("durationHours", { h: hours, m: pad(minutes) });
-    if (minutes) return t("durationMinutes", { m: minutes, s: pad(seconds) });
-    return t("durationSeconds", { s: seconds });
   }
 
   /** ISO date (YYYY-MM-DD) arithmetic in UTC, so no time zone shifts the day. */
@@ -224,11 +159,6 @@
     return parts.length ? "?" + parts.join("&") : "";
   }
 
-  function customerName(customer) {
-    customer = customer || {};
-    return customer.name || customer.email || t("anonymous");
-  }
-
   function safeHref(value) {
     if (!value) return null;
     if (/^(#|\/(?!\/))/.test(value)) return value;
@@ -255,93 +185,6 @@
     } catch (e) {
       /* storage disabled: the period just resets on reload */
     }
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // HTTP
-  // ---------------------------------------------------------------------------------------
-
-  /** An API failure; status 0 means the hub could not be reached. */
-  function ApiError(status, code, message, details) {
-    this.status = status;
-    this.code = code;
-    this.message = message;
-    this.details = details || {};
-  }
-  ApiError.prototype = Object.create(Error.prototype);
-
-  function request(method, path, body) {
-    var headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
-    return fetch(path, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    }).then(
-      function (response) {
-        if (response.status === 204) return null;
-        return response.json().then(
-          function (json) {
-            return finish(response, json);
-          },
-          function () {
-            return finish(response, null);
-          }
-        );
-      },
-      function () {
-        throw new ApiError(0, "network", t("networkError"));
-      }
-    );
-
-    function finish(response, json) {
-      if (response.ok) return json;
-      var error = (json && json.error) || {};
-      throw new ApiError(
-        response.status,
-        error.code || "http_" + response.status,
-        error.message || response.statusText || "HTTP " + response.status,
-        error
-      );
-    }
-  }
-
-  /** A request; signs out on 401 and renews the CSRF token once when the hub rejects it. */
-  function api(method, path, body) {
-    return request(method, path, body).catch(function (error) {
-      if (error.status === 401) {
-        goToLogin();
-        throw error;
-      }
-      if (error.status === 403 && error.code === "csrf") {
-        return refreshMe().then(function () {
-          return request(method, path, body);
-        });
-      }
-      throw error;
-    });
-  }
-
-  function goToLogin() {
-    if (state.leaving) return;
-    state.leaving = true;
-    window.location.assign("/login?next=" + encodeURIComponent("/supervisor"));
-  }
-
-  function refreshMe() {
-    return request("GET", "/api/auth/me").then(function (data) {
-      state.me = data.user;
-      state.csrf = data.csrf_token;
-      try {
-        window.sessionStorage.setItem(CSRF_KEY, data.csrf_token);
-      } catch (e) {
-        /* memory is enough */
-      }
-      return data;
-    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -377,6 +220,25 @@
     live: null,
     leaving: false,
   };
+
+  // ---------------------------------------------------------------------------------------
+  // HTTP (the client is in console-common.js)
+  // ---------------------------------------------------------------------------------------
+
+  var client = HC.createApi({
+    state: state,
+    t: t,
+    loginNext: function () {
+      return "/supervisor";
+    },
+  });
+  var api = client.api;
+  var goToLogin = client.goToLogin;
+  var refreshMe = client.refreshMe;
+
+  // ---------------------------------------------------------------------------------------
+  // DOM references (the skeleton is in templates/supervisor.html)
+  // ---------------------------------------------------------------------------------------
 
   var ui = {
     connection: $("connection-state"),
@@ -2205,16 +2067,7 @@
       state.ws.onclose = null;
       state.ws.close();
     }
-    request("POST", "/api/auth/logout", {})
-      .catch(function () {})
-      .then(function () {
-        try {
-          window.sessionStorage.removeItem(CSRF_KEY);
-        } catch (e) {
-          /* nothing stored */
-        }
-        window.location.assign("/login");
-      });
+    client.logout();
   }
 
   function wire() {
@@ -2310,11 +2163,7 @@
   function init() {
     wire();
     setConnection(false);
-    try {
-      state.csrf = window.sessionStorage.getItem(CSRF_KEY);
-    } catch (e) {
-      /* asked below */
-    }
+    client.restoreCsrf(); // refreshMe below asks the hub too
     var saved = load(PERIOD_KEY);
     if (saved && validDate(saved.from) && validDate(saved.to)) setPeriod(saved.from, saved.to, "init");
     else setPeriod(addDays(localToday(), -6), localToday(), "init");
