@@ -110,23 +110,12 @@ def rating_json(rating: Rating) -> dict[str, Any]:
     }
 
 
-async def transcript(
-    db: AsyncSession, conversation_id: int, names: dict[int, str] | None = None
-) -> list[dict[str, Any]]:
-    rows = (
-        (
-            await db.execute(
-                select(Message)
-                .where(Message.conversation_id == conversation_id)
-                .order_by(Message.id)
-            )
-        )
-        .scalars()
-        .all()
+async def messages_of(db: AsyncSession, conversation_id: int) -> list[Message]:
+    """Every message of a conversation in order."""
+    rows = await db.execute(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
     )
-    if names is None:
-        names = await user_names(db, {m.author_id for m in rows if m.author_id})
-    return [staff_message_json(m, names) for m in rows]
+    return list(rows.scalars())
 
 
 async def detail(db: AsyncSession, shop: Shop, ticket: Ticket) -> dict[str, Any]:
@@ -144,19 +133,7 @@ async def detail(db: AsyncSession, shop: Shop, ticket: Ticket) -> dict[str, Any]
         .scalars()
         .all()
     )
-    messages = (
-        (
-            await db.execute(
-                select(Message)
-                .where(Message.conversation_id == conversation.id)
-                .order_by(Message.id)
-            )
-        )
-        .scalars()
-        .all()
-        if conversation
-        else []
-    )
+    messages = await messages_of(db, conversation.id) if conversation else []
     names = await user_names(
         db,
         {e.actor_id for e in events} | {m.author_id for m in messages} | {ticket.assignee_id or 0},

@@ -33,7 +33,13 @@ from ..models import (
     TicketEvent,
 )
 from ..shop import Shop
-from ..ticket_detail import complaint_json, rating_json, staff_message_json, ticket_json
+from ..ticket_detail import (
+    complaint_json,
+    messages_of,
+    rating_json,
+    staff_message_json,
+    ticket_json,
+)
 from ..tickets import event_json
 from . import privacy
 from .common import (
@@ -473,17 +479,7 @@ async def conversation_detail(
     ).scalar_one_or_none()
     if conversation is None:
         raise not_found(f"conversation {session_id}")
-    messages = (
-        (
-            await db.execute(
-                select(Message)
-                .where(Message.conversation_id == conversation.id)
-                .order_by(Message.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    messages = await messages_of(db, conversation.id)
     tickets = (
         (
             await db.execute(
