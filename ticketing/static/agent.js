@@ -220,21 +220,9 @@
   // Notices
   // ---------------------------------------------------------------------------------------
 
-  var toastTimer = null;
-
-  function toast(text, kind) {
-    clearTimeout(toastTimer);
-    ui.toast.textContent = text;
-    ui.toast.className = "toast toast--" + (kind || "info");
-    ui.toast.hidden = false;
-    toastTimer = setTimeout(function () {
-      ui.toast.hidden = true;
-    }, kind === "error" ? 8000 : 5000);
-  }
-
-  function showError(error) {
-    toast((error && error.message) || String(error), "error");
-  }
+  var notices = HC.createToast(ui.toast, 5000);
+  var toast = notices.toast;
+  var showError = notices.showError;
 
   function setConnection(live) {
     ui.connection.textContent = live ? t("live") : t("reconnecting");

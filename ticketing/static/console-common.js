@@ -10,6 +10,7 @@
  *   $(id), h(tag, attrs, children), appendAll(node, children), clear(node), parseTime(iso)
  *   ApiError                an API failure; status 0 means the hub could not be reached
  *   createApi(options)      {request, api, refreshMe, goToLogin, restoreCsrf, logout}
+ *   createToast(el, ms)     {toast(text, kind), showError(error)}
  *
  * The chat widget (widget.js) does not use it: it is embedded on other sites and stays
  * self-contained.
@@ -265,6 +266,34 @@
     };
   }
 
+  // ---------------------------------------------------------------------------------------
+  // Notices
+  // ---------------------------------------------------------------------------------------
+
+  /**
+   * A toast notifier on `element`: {toast(text, kind), showError(error)}; info notices stay
+   * `infoMs`, errors 8 s.
+   */
+  function createToast(element, infoMs) {
+    var timer = null;
+
+    function toast(text, kind) {
+      clearTimeout(timer);
+      element.textContent = text;
+      element.className = "toast toast--" + (kind || "info");
+      element.hidden = false;
+      timer = setTimeout(function () {
+        element.hidden = true;
+      }, kind === "error" ? 8000 : infoMs);
+    }
+
+    function showError(error) {
+      toast((error && error.message) || String(error), "error");
+    }
+
+    return { toast: toast, showError: showError };
+  }
+
   window.HelpdeskConsole = {
     readConfig: readConfig,
     localize: localize,
@@ -275,5 +304,6 @@
     parseTime: parseTime,
     ApiError: ApiError,
     createApi: createApi,
+    createToast: createToast,
   };
 })();

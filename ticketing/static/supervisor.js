@@ -282,21 +282,9 @@
   // Notices and report status lines
   // ---------------------------------------------------------------------------------------
 
-  var toastTimer = null;
-
-  function toast(text, kind) {
-    clearTimeout(toastTimer);
-    ui.toast.textContent = text;
-    ui.toast.className = "toast toast--" + (kind || "info");
-    ui.toast.hidden = false;
-    toastTimer = setTimeout(function () {
-      ui.toast.hidden = true;
-    }, kind === "error" ? 8000 : 4000);
-  }
-
-  function showError(error) {
-    toast((error && error.message) || String(error), "error");
-  }
+  var notices = HC.createToast(ui.toast, 4000);
+  var toast = notices.toast;
+  var showError = notices.showError;
 
   function status(report, text, isError) {
     var node = document.querySelector('[data-status-for="' + report + '"]');
