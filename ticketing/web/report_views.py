@@ -58,16 +58,21 @@ async def _summary(request: web.Request) -> dict[str, Any]:
     return await summary.summary(hub.sessions, hub.shop, period)
 
 
-@routes.get("/api/reports/summary")
-async def summary_report(request: web.Request) -> web.Response:
-    return web.json_response(await _summary(request))
+def _report(name: str, build, module) -> None:
+    """Serve a report as JSON at /api/reports/<name> and as streamed CSV at <name>.csv."""
 
+    async def as_json(request: web.Request) -> web.Response:
+        return web.json_response(await build(request))
 
-@routes.get("/api/reports/summary.csv")
-async def summary_csv(request: web.Request) -> web.StreamResponse:
-    report = await _summary(request)
-    name = f"summary_{report['period']['from']}_{report['period']['to']}.csv"
-    return await csv_export.stream_csv(request, name, summary.CSV_HEADER, summary.csv_rows(report))
+    async def as_csv(request: web.Request) -> web.StreamResponse:
+        report = await build(request)
+        filename = f"{name}_{report['period']['from']}_{report['period']['to']}.csv"
+        return await csv_export.stream_csv(
+            request, filename, module.CSV_HEADER, module.csv_rows(report)
+        )
+
+    routes.get(f"/api/reports/{name}")(as_json)
+    routes.get(f"/api/reports/{name}.csv")(as_csv)
 
 
 async def _complaints(request: web.Request) -> dict[str, Any]:
@@ -78,37 +83,11 @@ async def _complaints(request: web.Request) -> dict[str, Any]:
         return await complaints.complaints_report(db, hub.shop, period, group, _masked(hub, user))
 
 
-@routes.get("/api/reports/complaints")
-async def complaints_report(request: web.Request) -> web.Response:
-    return web.json_response(await _complaints(request))
-
-
-@routes.get("/api/reports/complaints.csv")
-async def complaints_csv(request: web.Request) -> web.StreamResponse:
-    report = await _complaints(request)
-    name = f"complaints_{report['period']['from']}_{report['period']['to']}.csv"
-    return await csv_export.stream_csv(
-        request, name, complaints.CSV_HEADER, complaints.csv_rows(report)
-    )
-
-
 async def _agents(request: web.Request) -> dict[str, Any]:
     hub, _, tz = _context(request)
     period = parse_period(request.query, tz)
     async with hub.sessions() as db:
         return await agents.agents_report(db, hub.shop, period)
-
-
-@routes.get("/api/reports/agents")
-async def agents_report(request: web.Request) -> web.Response:
-    return web.json_response(await _agents(request))
-
-
-@routes.get("/api/reports/agents.csv")
-async def agents_csv(request: web.Request) -> web.StreamResponse:
-    report = await _agents(request)
-    name = f"agents_{report['period']['from']}_{report['period']['to']}.csv"
-    return await csv_export.stream_csv(request, name, agents.CSV_HEADER, agents.csv_rows(report))
 
 
 async def _satisfaction(request: web.Request) -> dict[str, Any]:
@@ -119,18 +98,10 @@ async def _satisfaction(request: web.Request) -> dict[str, Any]:
         return await satisfaction.satisfaction_report(db, hub.shop, period, group)
 
 
-@routes.get("/api/reports/satisfaction")
-async def satisfaction_report(request: web.Request) -> web.Response:
-    return web.json_response(await _satisfaction(request))
-
-
-@routes.get("/api/reports/satisfaction.csv")
-async def satisfaction_csv(request: web.Request) -> web.StreamResponse:
-    report = await _satisfaction(request)
-    name = f"satisfaction_{report['period']['from']}_{report['period']['to']}.csv"
-    return await csv_export.stream_csv(
-        request, name, satisfaction.CSV_HEADER, satisfaction.csv_rows(report)
-    )
+_report("summary", _summary, summary)
+_report("complaints", _complaints, complaints)
+_report("agents", _agents, agents)
+_report("satisfaction", _satisfaction, satisfaction)
 
 
 # ------------------------------------------------------------------ transcripts
