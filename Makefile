@@ -41,6 +41,7 @@ lint: install ## ruff, and the FAQ answers in sync with shop.yml
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) scripts/build_faq.py --check
+	@$(PY) scripts/build_oos.py --check
 
 format: install ## format the code with ruff
 	@$(VENV)/bin/ruff check --fix .
@@ -64,6 +65,7 @@ test-browser: install ## browser tests (Debian's chromium, Playwright)
 	@$(PY) -m pytest tests/browser
 
 bench: install ## run the benchmarks in bench/ (hours on 2 cores: BANKING77 trains 3 models)
+	@$(PY) bench/oos.py
 	@$(PY) bench/bench_reports.py
 	@$(PY) bench/nlu_banking77.py --epochs 10 --pipelines default,minilm,minilm_logreg
 

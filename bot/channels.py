@@ -2,9 +2,12 @@
 
 Listed in ``credentials.yml`` as ``bot.channels.HubInput``; the hub posts to
 ``/webhooks/hub/webhook`` with ``{"sender", "message", "message_id", "metadata"}`` and gets
-``{"messages": [...], "nlu": {"intent", "entities", "response_selector", "emotion"}}``, where
-``emotion`` is ``{"label": "neutral"|"frustrated"|"angry", "score": 0..1}`` from
-``bot.components.emotion`` (the hub stores it on the customer's turn). Unlike ``RestInput``
+``{"messages": [...], "nlu": {"intent", "entities", "response_selector", "emotion", "ood",
+"decision"}}``, where ``emotion`` is ``{"label": "neutral"|"frustrated"|"angry", "score": 0..1}``
+from ``bot.components.emotion``, ``ood`` the out-of-domain gate's verdict
+(``bot.components.ood_gate``) and ``decision`` what the assistant did with the turn:
+``answered``, ``clarified``, ``declined`` or ``handed_off`` (``decision_of``). The hub stores
+them on the customer's turn. Unlike ``RestInput``
 it answers HTTP 500 when the turn fails, so the hub can tell the customer instead of showing
 nothing.
 
@@ -30,7 +33,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -63,8 +66,45 @@ def _user_turn(events: Any, message_id: Optional[str]) -> Optional[UserUttered]:
     return latest
 
 
+DECISIONS = ("answered", "clarified", "declined", "handed_off")
+# actions whose run tells what the assistant did, when no action set ``turn_decision``
+DECIDING_ACTIONS = {
+    "action_handoff": "handed_off",
+    "action_default_ask_affirmation": "clarified",
+    "action_default_fallback": "declined",
+}
+
+
+def decision_of(events: Any, turn: Optional[UserUttered]) -> str:
+    """What the assistant did with ``turn``, from the events that followed it.
+
+    A hand-off wins; otherwise the last ``turn_decision`` an action set (answer, clarify,
+    decline), else the deciding actions above; a turn with none of them was ``answered``.
+    """
+    events = list(events)
+    start = 0
+    if turn is not None:
+        for index, event in enumerate(events):
+            if event is turn:
+                start = index + 1
+                break
+    decision = None
+    for event in events[start:]:
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, ActionExecuted) and event.action_name in DECIDING_ACTIONS:
+            if DECIDING_ACTIONS[event.action_name] == "handed_off":
+                return "handed_off"
+            decision = DECIDING_ACTIONS[event.action_name]
+        elif isinstance(event, SlotSet) and event.key == "turn_decision":
+            if event.value in DECISIONS:
+                decision = event.value
+    return decision or "answered"
+
+
 def _nlu_of(events: Any, message_id: Optional[str]) -> Dict[str, Any]:
     """The parse data of the user turn ``message_id`` (the latest user turn as fallback)."""
+    events = list(events)
     turn = _user_turn(events, message_id)
     if turn is None:
         return {}
@@ -74,6 +114,9 @@ def _nlu_of(events: Any, message_id: Optional[str]) -> Dict[str, Any]:
         "entities": data.get("entities") or [],
         "response_selector": data.get("response_selector") or {},
         "emotion": _emotion(data),
+        "ood": data.get("ood") or None,
+        "faq_clarify": data.get("faq_clarify") or None,
+        "decision": decision_of(events, turn),
     }
 
 

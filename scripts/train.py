@@ -21,7 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "bot" / "models"
 LOG_DIR = ROOT / "var" / "log"
-INPUTS = ["config.yml", "domain.yml", "bot/data", "bot/components", "bot/nlp/build_spacy.py"]
+INPUTS = [
+    "config.yml",
+    "domain.yml",
+    "bot/data",
+    "bot/oos/train.yml",
+    "bot/oos/other_companies.yml",
+    "bot/components",
+    "bot/nlp/build_spacy.py",
+]
 SPACY_MODEL = ROOT / "bot" / "nlp" / "build" / "spacy_en"
 SPACY_BUILDER = ROOT / "bot" / "nlp" / "build_spacy.py"
 KEEP_MODELS = 3
@@ -53,6 +61,15 @@ def input_files() -> list[Path]:
                 if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
             )
     return files
+
+
+def code_hash() -> str:
+    """Hash of the project's own NLU code: Rasa's training cache keys a component by its name
+    and configuration, not its code, so a changed component gets a cache of its own."""
+    digest = hashlib.sha256(_rasa_version().encode())
+    for path in sorted((ROOT / "bot" / "components").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def model_hash() -> str:
@@ -119,7 +136,17 @@ def ensure_model(quiet: bool = False) -> Path:
         "--out", str(MODELS),
         "--fixed-model-name", tmp_name,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    rasa_cache = cache_dir().parent / "rasa-cache"
+    current = rasa_cache / code_hash()
+    others = [p for p in rasa_cache.glob("*") if p != current]
+    for stale in sorted(others, key=lambda p: p.stat().st_mtime)[:-1]:
+        shutil.rmtree(stale, ignore_errors=True)  # caches of older code: keep one
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_CACHE_DIRECTORY": str(current),
+    }
     with log_path.open("w") as log:
         result = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     produced = MODELS / f"{tmp_name}.tar.gz"

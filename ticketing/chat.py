@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 SURVEY_INTENT = "EXTERNAL_survey"
+UNHELPFUL_INTENT = "EXTERNAL_answer_unhelpful"
 MAX_PAYLOAD_LENGTH = 500
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
@@ -327,20 +328,78 @@ async def _bot_turn(
         stored = await db.get(Message, customer_message.id)
         stored.intent, stored.confidence = turn.intent, turn.confidence
         stored.entities, stored.emotion = turn.entities, turn.emotion
-        replies = [
-            Message(
-                conversation_id=conversation.id,
-                sender="bot",
-                text=reply.text,
-                buttons=reply.buttons,
-                custom=reply.custom,
-                reply_to_id=customer_message.id,
-            )
-            for reply in turn.replies
-        ]
+        stored.decision, stored.ood_score, stored.ood_reason = (
+            turn.decision,
+            turn.ood_score,
+            turn.ood_reason,
+        )
+        stored.faq_topic, stored.faq_confidence = turn.faq_topic, turn.faq_confidence
+        replies = _bot_messages(conversation.id, turn, customer_message.id)
+        if replies and rateable(turn):
+            # "Was this helpful?" goes under the answer itself (the last text of the turn)
+            answer = next((m for m in reversed(replies) if m.text and not m.buttons), None)
+            if answer is not None:
+                answer.rateable = True
         db.add_all(replies)
     await publish_messages(hub, conversation.public_id, replies)
     return replies
+
+
+def rateable(turn: BotTurn) -> bool:
+    """The customer may rate the answer: a FAQ topic the assistant answered."""
+    return turn.decision == "answered" and bool(turn.faq_topic)
+
+
+def _bot_messages(conversation_id: int, turn: BotTurn, reply_to: int | None) -> list[Message]:
+    return [
+        Message(
+            conversation_id=conversation_id,
+            sender="bot",
+            text=reply.text,
+            buttons=reply.buttons,
+            custom=reply.custom,
+            reply_to_id=reply_to,
+        )
+        for reply in turn.replies
+    ]
+
+
+async def answer_feedback(
+    hub: Hub, conversation: Conversation, message_id: int, body: Any
+) -> dict[str, Any]:
+    """The customer rates one answer ("Was this helpful?"); a 👎 in bot mode asks the bot for
+    the next-best topics and a person. Returns the rated message and any new bot replies."""
+    if not isinstance(body, dict) or not isinstance(body.get("helpful"), bool):
+        raise invalid('send {"helpful": true} or {"helpful": false}', field="helpful")
+    helpful: bool = body["helpful"]
+    async with hub.sessions() as db, db.begin():
+        message = await db.get(Message, message_id, with_for_update=True)
+        if message is None or message.conversation_id != conversation.id:
+            raise ApiError(404, "not_found", "message was not found in this chat session")
+        if message.sender != "bot" or not message.rateable:
+            raise ApiError(
+                409, "not_rateable", "only the assistant's answers can be rated", field="helpful"
+            )
+        changed = message.helpful is not helpful
+        message.helpful, message.feedback_at = helpful, utcnow()
+        current = await db.get(Conversation, conversation.id)
+        in_bot_mode = current.status == "bot"
+        answered_turn = message.reply_to_id
+        rated = message_json(message)
+    await publish_messages(hub, conversation.public_id, [message])
+    replies: list[Message] = []
+    if changed and not helpful and in_bot_mode:
+        entities = {"feedback_message_id": str(answered_turn)} if answered_turn else {}
+        try:
+            turn = await hub.rasa.trigger_intent(conversation.public_id, UNHELPFUL_INTENT, entities)
+        except RasaUnavailable as exc:
+            log.warning("no alternatives for %s: %s", conversation.public_id, exc)
+        else:
+            replies = _bot_messages(conversation.id, turn, answered_turn)
+            if replies:
+                await _store(hub, replies)
+                await publish_messages(hub, conversation.public_id, replies)
+    return {"message": rated, "messages": [message_json(m) for m in replies]}
 
 
 async def _bot_unavailable(
@@ -418,16 +477,7 @@ async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | No
     except RasaUnavailable as exc:
         log.warning("could not start the survey for %s: %s", conversation.public_id, exc)
         return
-    replies = [
-        Message(
-            conversation_id=conversation.id,
-            sender="bot",
-            text=reply.text,
-            buttons=reply.buttons,
-            custom=reply.custom,
-        )
-        for reply in turn.replies
-    ]
+    replies = _bot_messages(conversation.id, turn, None)
     if not replies:
         return
     async with hub.sessions() as db, db.begin():

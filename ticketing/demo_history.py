@@ -9,6 +9,12 @@ complaints with their record, and post-chat surveys whose scores follow how the 
 Customer texts are the assistant's own training examples (bot/data), so search and the NLU
 review list have real wording to work on.
 
+Every customer turn the bot handled carries the assistant's decision (answered, clarified,
+declined, handed_off) and the out-of-domain gate's score and reason as the hub stores them:
+off-topic questions are declined as ``out_of_scope``, unclear ones get a clarifying question or
+are declined (``nlu_fallback``), FAQ answers record their topic and the selector's confidence,
+and a share of them is rated by the customer ("Was this helpful?", 👍 / 👎).
+
 Rows are written with Core ``insert()`` in batches of explicit ids (no ORM, no RETURNING), a
 chunk of conversations per transaction: 100,000 conversations (~1,000,000 messages) take a few
 minutes on PostgreSQL. Running it again adds more history after the ids already there.
@@ -113,30 +119,47 @@ PRODUCTS = [
     "bamboo shelf",
 ]
 
+# unclear requests: not understood (nlu_fallback); the bot asks again or declines
 FALLBACK_TEXTS = [
-    "asdfgh",
-    "blorp",
-    "can you do my homework",
-    "is it raining in leeds today",
-    "what's the meaning of life",
-    "my cat ate the charger lol",
     "the thing from before",
     "hmm",
-    "???",
-    "do you sell cars",
     "i need the form thingy",
-    "tell me about crypto",
-    "who is the prime minister",
     "ok but why",
-    "where is the nearest store to me",
-    "can i pay with bitcoin",
     "is the blue one better",
     "help me with the the the",
     "my order order order",
-    "speak spanish?",
     "price match amazon?",
-    "qwerty 123",
+    "where is the nearest store to me",
+    "my cat ate the charger lol",
 ]
+# off-topic text: the out-of-domain gate turns it into out_of_scope and the bot declines it;
+# (text, the gate's reason, whether the reason comes with a similarity score)
+OFF_TOPIC_TEXTS = [
+    ("can you do my homework", "closer_to_off_topic", True),
+    ("is it raining in leeds today", "closer_to_off_topic", True),
+    ("what's the meaning of life", "closer_to_off_topic", True),
+    ("tell me about crypto", "closer_to_off_topic", True),
+    ("who is the prime minister", "closer_to_off_topic", True),
+    ("write me a poem about cheese", "closer_to_off_topic", True),
+    ("what's the best football team", "classifier", True),
+    ("do you sell cars", "classifier", True),
+    ("asdfgh", "unlike_training", True),
+    ("blorp", "unlike_training", True),
+    ("qwerty 123", "unlike_training", True),
+    ("???", "no_words", False),
+    ("<b>hi</b> <script>", "markup", False),
+    ("¿dónde está mi pedido?", "language", True),
+    ("wo de dingdan zai nali", "unlike_training", True),
+]
+DECLINE_ANSWER = (
+    "Sorry, that's not something I can help with. I can answer questions about orders, "
+    "delivery, returns and payments, or connect you with a person."
+)
+UNHELPFUL_ANSWER = (
+    "Sorry that didn't help. Was it one of these instead, or shall I get you a person?"
+)
+# the out-of-domain gate's threshold (config.yml): scores above it are off-topic
+OOD_THRESHOLD = -0.02
 REQUEST_HUMAN_TEXTS = [
     "I want to talk to a person",
     "agent please",
@@ -204,6 +227,17 @@ NOTES = [
 def _weighted(options: dict[str, float]) -> tuple[list[str], list[float]]:
     names = list(options)
     return names, list(itertools.accumulate(options[n] for n in names))
+
+
+HUMAN_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
+SOMETHING_ELSE_BUTTON = {"title": "Something else", "payload": "/something_else"}
+
+
+def topic_button(topic: str) -> dict[str, str]:
+    """A "Did you mean" button for the FAQ topic ``faq/<name>``."""
+    name = topic.removeprefix("faq/")
+    payload = f'/faq{{"faq_topic": "faq/{name}"}}'
+    return {"title": name.replace("_", " ").capitalize(), "payload": payload}
 
 
 # ------------------------------------------------------------------ corpus
@@ -339,17 +373,30 @@ class History:
                 "conversation_id": cid,
                 "sender": sender,
                 "text": text_,
-                "buttons": [],
+                "buttons": extra.get("buttons") or [],
+                "payload": extra.get("payload"),
                 "intent": extra.get("intent"),
                 "confidence": extra.get("confidence"),
                 "entities": extra.get("entities"),
                 "emotion": extra.get("emotion"),
+                "decision": extra.get("decision"),
+                "ood_score": extra.get("ood_score"),
+                "ood_reason": extra.get("ood_reason"),
+                "faq_topic": extra.get("faq_topic"),
+                "faq_confidence": extra.get("faq_confidence"),
+                "rateable": extra.get("rateable", False),
+                "helpful": extra.get("helpful"),
+                "feedback_at": extra.get("feedback_at"),
                 "author_id": extra.get("author"),
                 "reply_to_id": extra.get("reply_to"),
                 "created_at": when,
             }
         )
         return mid
+
+    def in_domain_score(self) -> float:
+        """The out-of-domain gate's score of a message it let through."""
+        return round(self.rng.uniform(-0.45, OOD_THRESHOLD - 0.03), 4)
 
     def turn(
         self,
@@ -359,10 +406,18 @@ class History:
         intent: str,
         confidence: float,
         answer: str,
+        decision: str = "answered",
         **extra: Any,
     ) -> datetime:
-        """A customer message with its NLU result and the bot's answer; the time after."""
-        entities = extra.pop("entities", None)
+        """A customer message with its NLU result, the bot's decision and answer; the time after.
+
+        Free text gets the gate's in-domain score unless ``ood_score`` is given (``None`` for
+        text the gate does not score: with an entity, or a button's payload).
+        """
+        buttons = extra.pop("buttons", None)
+        if "ood_score" not in extra:
+            gated = extra.get("entities") is None and extra.get("payload") is None
+            extra["ood_score"] = self.in_domain_score() if gated else None
         mid = self.message(
             cid,
             when,
@@ -370,35 +425,156 @@ class History:
             text_,
             intent=intent,
             confidence=round(confidence, 4),
-            entities=entities,
+            decision=decision,
             **extra,
         )
         reply_at = when + timedelta(seconds=self.rng.randint(1, 3))
-        self.message(cid, reply_at, "bot", answer, reply_to=mid)
+        rating: dict[str, Any] = {}
+        if decision == "answered" and extra.get("faq_topic"):
+            rating = self.answer_rating(reply_at, extra.get("faq_confidence"))
+        self.message(cid, reply_at, "bot", answer, reply_to=mid, buttons=buttons, **rating)
+        if rating.get("helpful") is False:
+            # a 👎 in bot mode: the bot offers the next-best topics and a person
+            others = self.other_topics(f"faq/{extra['faq_topic']}", 2)
+            self.message(
+                cid,
+                rating["feedback_at"] + timedelta(seconds=1),
+                "bot",
+                UNHELPFUL_ANSWER,
+                reply_to=mid,
+                buttons=[*map(topic_button, others), HUMAN_BUTTON],
+            )
         return reply_at + timedelta(seconds=self.rng.randint(15, 120))
+
+    def other_topics(self, topic: str, n: int) -> list[str]:
+        """``n`` FAQ topics other than ``topic`` (fewer when there are not that many)."""
+        others = [name for name in self.faq_topics if name != topic]
+        return self.rng.sample(others, min(n, len(others)))
+
+    def answer_rating(self, reply_at: datetime, faq_confidence: float | None) -> dict[str, Any]:
+        """A FAQ answer the customer may rate; about a third of them are rated."""
+        rated = {"rateable": True}
+        if self.rng.random() < 0.35:
+            feedback_at = reply_at + timedelta(seconds=self.rng.randint(3, 12))
+            helpful_p = 0.55 if faq_confidence is not None and faq_confidence < 0.6 else 0.85
+            helpful = self.rng.random() < helpful_p
+            if feedback_at < self.end:
+                rated.update(helpful=helpful, feedback_at=feedback_at)
+        return rated
 
     def faq_turn(self, cid: int, when: datetime) -> datetime:
         topic = self.rng.choice(self.faq_topics)
-        low = self.rng.random() < 0.08  # understood, but not confidently
+        text_ = self.rng.choice(self.corpus.faq[topic])
+        name = topic.removeprefix("faq/")
+        chance = self.rng.random()
+        if chance < 0.03:
+            # the selector's best topic is too weak: the gate declines it as off-topic
+            return self.turn(
+                cid,
+                when,
+                text_,
+                "out_of_scope",
+                self.rng.uniform(0.6, 0.9),
+                DECLINE_ANSWER,
+                decision="declined",
+                ood_reason="weak_faq_match",
+            )
+        if chance < 0.09:
+            # two topics too close to choose: "Did you mean ...?", then the customer's pick
+            other = self.other_topics(topic, 1)
+            faq_confidence = self.rng.uniform(0.3, 0.55)
+            when = self.turn(
+                cid,
+                when,
+                text_,
+                topic,
+                self.rng.uniform(0.5, 0.8),
+                "Did you mean one of these?",
+                decision="clarified",
+                faq_topic=name,
+                faq_confidence=round(faq_confidence, 4),
+                buttons=[topic_button(topic), *map(topic_button, other), SOMETHING_ELSE_BUTTON],
+            )
+            button = topic_button(topic)
+            return self.turn(
+                cid,
+                when,
+                button["title"],
+                topic,
+                1.0,
+                self.corpus.answers.get(topic) or "Here is what I found.",
+                payload=button["payload"],
+                faq_topic=name,
+                faq_confidence=None,
+            )
+        low = chance > 0.92  # understood, but not confidently
         confidence = self.rng.uniform(0.45, 0.6) if low else self.rng.uniform(0.7, 0.995)
+        faq_confidence = self.rng.uniform(0.35, 0.6) if low else self.rng.uniform(0.65, 0.99)
         answer = self.corpus.answers.get(topic) or "Here is what I found."
         return self.turn(
-            cid, when, self.rng.choice(self.corpus.faq[topic]), topic, confidence, answer
+            cid,
+            when,
+            text_,
+            topic,
+            confidence,
+            answer,
+            faq_topic=name,
+            faq_confidence=round(faq_confidence, 4),
         )
 
-    def fallback_turn(self, cid: int, when: datetime, emotion: str | None = None) -> datetime:
+    def fallback_turn(
+        self, cid: int, when: datetime, emotion: str | None = None, decision: str | None = None
+    ) -> datetime:
+        """An unclear request (nlu_fallback): the bot asks again or declines it."""
         text_ = self.rng.choice(FALLBACK_TEXTS)
         if self.rng.random() < 0.2:
             text_ += f" {self.order_number()}"
+        decision = decision or ("clarified" if self.rng.random() < 0.5 else "declined")
+        answer = (
+            "Sorry, I didn't quite understand that. Could you rephrase it?"
+            if decision == "clarified"
+            else "Sorry, I still don't understand. I can connect you with a person."
+        )
         return self.turn(
             cid,
             when,
             text_,
             "nlu_fallback",
             self.rng.uniform(0.15, 0.5),
-            "Sorry, I didn't quite understand that. Could you rephrase it?",
+            answer,
+            decision=decision,
             emotion=emotion,
         )
+
+    def off_topic_turn(
+        self, cid: int, when: datetime, emotion: str | None = None, decision: str = "declined"
+    ) -> datetime:
+        """Off-topic text: out_of_scope with the gate's score and reason, declined."""
+        text_, reason, scored = self.rng.choice(OFF_TOPIC_TEXTS)
+        if not scored:
+            score = None
+        elif reason == "unlike_training":  # no closer to off-topic text, but unlike anything
+            score = self.rng.uniform(-0.2, OOD_THRESHOLD - 0.01)
+        else:
+            score = self.rng.uniform(OOD_THRESHOLD + 0.01, 0.3)
+        return self.turn(
+            cid,
+            when,
+            text_,
+            "out_of_scope",
+            self.rng.uniform(0.6, 0.99),
+            DECLINE_ANSWER,
+            decision=decision,
+            emotion=emotion,
+            ood_score=None if score is None else round(score, 4),
+            ood_reason=reason,
+        )
+
+    def unhelped_turn(self, cid: int, when: datetime, **extra: Any) -> datetime:
+        """A request the bot could not help with: off-topic or not understood."""
+        if self.rng.random() < 0.5:
+            return self.off_topic_turn(cid, when, **extra)
+        return self.fallback_turn(cid, when, **extra)
 
     def simple_turn(
         self,
@@ -420,7 +596,7 @@ class History:
             **extra,
         )
 
-    def order_turn(self, cid: int, when: datetime, found: bool = True) -> datetime:
+    def order_turn(self, cid: int, when: datetime, found: bool = True, **extra: Any) -> datetime:
         number = self.order_number()
         text_ = self.rng.choice(ORDER_TEXTS).format(order=number)
         answer = (
@@ -439,6 +615,7 @@ class History:
             self.rng.uniform(0.85, 0.99),
             answer,
             entities=[{"entity": "order_number", "value": number}],
+            **extra,
         )
 
     # -------------------------------------------------------------- one conversation
@@ -477,6 +654,9 @@ class History:
         if scenario == "faq":
             for _ in range(self.rng.choice((1, 2, 2, 3, 3, 4))):
                 when = self.faq_turn(cid, when)
+            if self.rng.random() < 0.06:  # an off-topic aside, then back to the shop
+                when = self.off_topic_turn(cid, when)
+                when = self.faq_turn(cid, when)
         elif scenario == "order":
             when = self.order_turn(cid, when)
             if self.rng.random() < 0.5:
@@ -490,11 +670,11 @@ class History:
             when = self.simple_turn(cid, when, ("greet",), ["hi"], "Hello! How can I help?")
             when = self.simple_turn(cid, when, ("goodbye",), ["bye"], "Goodbye!")
         elif scenario == "fallback_recovered":
-            when = self.fallback_turn(cid, when)
+            when = self.unhelped_turn(cid, when)
             when = self.faq_turn(cid, when)
         elif scenario == "abandoned_bot":
             for _ in range(self.rng.choice((1, 1, 2))):
-                when = self.fallback_turn(cid, when)
+                when = self.unhelped_turn(cid, when)
         else:
             when, ticket = self.handoff(cid, conv, when)
         last = self.last_customer_message
@@ -536,17 +716,18 @@ class History:
                 ("request_human",),
                 REQUEST_HUMAN_TEXTS,
                 "Of course, I'm passing you to a person.",
+                decision="handed_off",
             )
             category = self.rng.choice(("delivery", "billing", "technical", None))
         elif reason == "fallback":
-            when = self.fallback_turn(cid, when)
-            when = self.fallback_turn(cid, when, emotion="frustrated")
+            when = self.unhelped_turn(cid, when)
+            when = self.unhelped_turn(cid, when, emotion="frustrated", decision="handed_off")
         elif reason == "sentiment":
             emotion = "angry"
-            when = self.fallback_turn(cid, when, emotion=emotion)
+            when = self.unhelped_turn(cid, when, emotion=emotion, decision="handed_off")
         elif reason == "order_lookup_failed":
             when = self.order_turn(cid, when, found=False)
-            when = self.order_turn(cid, when, found=False)
+            when = self.order_turn(cid, when, found=False, decision="handed_off")
             category = "delivery"
         else:  # complaint
             kind = "complaint"
@@ -574,6 +755,7 @@ class History:
                 "inform",
                 self.rng.uniform(0.6, 0.95),
                 "Thank you. I've recorded your complaint.",
+                decision="handed_off",
                 emotion=emotion,
             )
             complaint = {

@@ -81,6 +81,8 @@ COMPLAINT_STAGES = (
     "satisfaction_asked",
     "closed",
 )
+# what the assistant did with a customer turn (DESIGN.md, "Public contracts")
+DECISIONS = ("answered", "clarified", "declined", "handed_off")
 HANDOFF_REASONS = (
     "requested",
     "fallback",
@@ -143,6 +145,17 @@ class Message(Base):
     idempotency_key = Column(String(200))
     author_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     emotion = Column(String(16))
+    # customer turns answered by the bot: its decision (DECISIONS), the out-of-domain gate's
+    # score and reason, and the FAQ topic it chose with the selector's confidence
+    decision = Column(String(16))
+    ood_score = Column(Float)
+    ood_reason = Column(String(40))
+    faq_topic = Column(String(100))
+    faq_confidence = Column(Float)
+    # bot answers the customer may rate ("Was this helpful?"), and the rating
+    rateable = Column(Boolean, nullable=False, default=False, server_default="0")
+    helpful = Column(Boolean)
+    feedback_at = Column(UTCDateTime)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages", lazy="raise")
@@ -152,6 +165,7 @@ class Message(Base):
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_reply_to_id", "reply_to_id"),
         Index("ix_messages_sender_created_at", "sender", "created_at"),
+        Index("ix_messages_feedback_at", "feedback_at"),
     )
 
 

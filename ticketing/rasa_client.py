@@ -9,6 +9,8 @@ from typing import Any
 
 import aiohttp
 
+from .models import DECISIONS
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/hub/webhook"
@@ -32,6 +34,13 @@ class BotTurn:
     confidence: float | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     emotion: str | None = None
+    # what the assistant did (models.DECISIONS), the out-of-domain gate's verdict, the FAQ
+    # topic it answered or offered first and the ResponseSelector's confidence in it
+    decision: str | None = None
+    ood_score: float | None = None
+    ood_reason: str | None = None
+    faq_topic: str | None = None
+    faq_confidence: float | None = None
 
 
 def _reply_from_rasa(raw: dict[str, Any]) -> BotReply:
@@ -49,6 +58,16 @@ def _reply_from_rasa(raw: dict[str, Any]) -> BotReply:
     return BotReply(text=str(raw.get("text") or ""), buttons=buttons, custom=custom or None)
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
 def parse_turn(body: dict[str, Any]) -> BotTurn:
     nlu = body.get("nlu") or {}
     intent = nlu.get("intent") or {}
@@ -61,15 +80,27 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
     label = emotion.get("label") if isinstance(emotion, dict) else None
     faq = ((nlu.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     intent_name = intent.get("name")
+    topic = str(faq.get("intent_response_key") or "").removeprefix("faq/") or None
+    faq_confidence = _number(faq.get("confidence"))
+    chosen = next((e["value"] for e in entities if e.get("entity") == "faq_topic"), None)
+    if intent_name == "faq" and isinstance(chosen, str) and chosen:
+        topic, faq_confidence = chosen.removeprefix("faq/"), None  # a "Did you mean" button
     # A FAQ answer is reported as its topic (``faq/shipping_cost``), which reports count.
-    if intent_name == "faq" and faq.get("intent_response_key"):
-        intent_name = faq["intent_response_key"]
+    if intent_name == "faq" and topic:
+        intent_name = f"faq/{topic}"
+    ood = nlu.get("ood") if isinstance(nlu.get("ood"), dict) else {}
+    decision = nlu.get("decision")
     return BotTurn(
         replies=[_reply_from_rasa(m) for m in body.get("messages") or [] if isinstance(m, dict)],
         intent=intent_name,
         confidence=intent.get("confidence"),
         entities=entities,
         emotion=label if label in ("neutral", "frustrated", "angry") else None,
+        decision=decision if decision in DECISIONS else None,
+        ood_score=_number(ood.get("score")),
+        ood_reason=_text(ood.get("reason"), 40),
+        faq_topic=_text(topic, 100) if str(intent_name or "").startswith("faq/") else None,
+        faq_confidence=faq_confidence if str(intent_name or "").startswith("faq/") else None,
     )
 
 

@@ -24,6 +24,10 @@ def message_json(message: Message) -> dict[str, Any]:
     }
     if message.custom:
         data["custom"] = message.custom
+    if message.rateable:
+        # the widget shows "Was this helpful?" under this answer; null until rated
+        data["rateable"] = True
+        data["helpful"] = message.helpful
     return data
 
 

@@ -24,6 +24,11 @@ def staff_message_json(message: Message, authors: dict[int, str]) -> dict[str, A
             entities=message.entities or [],
             emotion=message.emotion,
             payload=message.payload,
+            decision=message.decision,
+            ood_score=message.ood_score,
+            ood_reason=message.ood_reason,
+            faq_topic=message.faq_topic,
+            faq_confidence=message.faq_confidence,
         )
     if message.author_id:
         data["author"] = authors.get(message.author_id)

@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from bot.components.polarity import AFFIRM, polarity, uncertain
+
 try:
     from zoneinfo import ZoneInfo
 except ImportError:  # pragma: no cover - Python < 3.9
@@ -28,6 +30,9 @@ SKIP = "none"
 INTERRUPTIONS = {
     "faq",
     "bot_challenge",
+    "out_of_scope",
+    "something_else",
+    "EXTERNAL_answer_unhelpful",
     "request_human",
     "stop",
     "goodbye",
@@ -62,14 +67,20 @@ def looks_like_question(text: str) -> bool:
 def interrupts(form: str, intent: Optional[str], text: str = "") -> bool:
     """True when ``intent`` inside ``form`` is handled by an interruption rule.
 
-    A question the FAQ answers (or "are you a bot?") interrupts only when it is phrased as a
-    question; anything else is taken as an attempt to answer the form's question.
+    A question the FAQ answers, "are you a bot?" or an off-topic question interrupts only when
+    it is phrased as a question; anything else ("no idea, sorry", "banana") is taken as an
+    attempt to answer the form's question, which the form checks and asks again.
     """
     if intent not in INTERRUPTIONS or intent == OWN_INTENT.get(form):
         return False
-    if intent in ("faq", "bot_challenge"):
+    if intent in ("faq", "bot_challenge", "out_of_scope"):
         return looks_like_question(text)
     return True
+
+
+def off_topic_question(message: Optional[Dict[str, Any]], text: str) -> bool:
+    """An off-topic question where the form wants free text (a description, a comment)."""
+    return intent_name(message) == "out_of_scope" and looks_like_question(text)
 
 
 _ORDER_CANDIDATE = re.compile(r"\bnw[\s\-_#:.]*\d+\b|(?<![\w-])\d{4,}(?![\w-])", re.I)
@@ -370,10 +381,16 @@ def parse_rating(value: Any) -> Optional[int]:
 
 
 def parse_yes_no(value: Any) -> Optional[bool]:
+    """True / False for a yes / a no (the NLU's rules: bot.components.polarity), else None."""
     if isinstance(value, bool):
         return value
     if not isinstance(value, str):
         return None
+    if uncertain(value):
+        return None
+    decided = polarity(value)
+    if decided is not None:
+        return decided == AFFIRM
     text = _SPACES.sub(" ", value.strip().lower()).strip(" .!?,")
     if text in _NO or text.startswith(("no ", "no,", "not ")):
         return False

@@ -41,6 +41,7 @@ from .common import (
     message_text,
     normalise_email,
     normalise_order_number,
+    off_topic_question,
     parse_category,
     strongest_emotion,
     valid_email,
@@ -202,9 +203,11 @@ class ValidateComplaintForm(FormValidationAction):
         if is_payload(text):
             return {}
         intent = intent_name(message)
-        if intent in ("request_human", "stop", "EXTERNAL_survey"):
+        if intent in ("request_human", "stop", "EXTERNAL_survey", "EXTERNAL_answer_unhelpful"):
             return {}
         if intent == "goodbye" and len(text.split()) <= 3:
+            return {}
+        if off_topic_question(message, text):
             return {}
         return {"complaint_description": text}
 

@@ -61,7 +61,7 @@ def infer_reason(tracker: Tracker) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent == "nlu_fallback":
+            if intent in ("nlu_fallback", "out_of_scope"):
                 return "fallback"
             if intent not in (None, "request_human"):
                 break

@@ -32,6 +32,7 @@ from .common import (
     is_payload,
     is_skip,
     message_text,
+    off_topic_question,
     parse_rating,
     parse_yes_no,
 )
@@ -186,9 +187,11 @@ class ValidateSurveyForm(FormValidationAction):
         if is_payload(text):
             return {"survey_comment": SKIP} if intent_name(message) == "deny" else {}
         intent = intent_name(message)
-        if intent in ("stop", "request_human", "EXTERNAL_survey"):
+        if intent in ("stop", "request_human", "EXTERNAL_survey", "EXTERNAL_answer_unhelpful"):
             return {}
         if intent == "goodbye" and len(text.split()) <= 3:
+            return {}
+        if off_topic_question(message, text):
             return {}
         if intent in ("faq", "check_order_status", "check_ticket_status", "file_complaint"):
             if text.rstrip().endswith("?") and len(text.split()) <= 15:

@@ -22,14 +22,10 @@ How the score is made (``analyse``), all additive:
 
 A raw score of 1 or more is ``frustrated``, 3 or more ``angry`` (configurable). The reported
 ``score`` is the raw score scaled to 0..1 (raw / 5, capped).
-
-The module also holds ``UnknownWordsFallback``, the other message-level signal: a message made
-only of words never seen in training is ``nlu_fallback`` (see its docstring).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -39,11 +35,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -316,104 +307,3 @@ def label_and_score(parse_data: Optional[Dict[str, Any]]) -> Tuple[str, float]:
         return label, float(score or 0.0)
     except (TypeError, ValueError):
         return label, 0.0
-
-
-# --- unknown words ---------------------------------------------------------------------------
-
-_VOCAB_WORD = re.compile(r"[a-z]{2,}")
-VOCABULARY_FILE = "vocabulary.json"
-
-
-def vocabulary_words(text: str) -> List[str]:
-    return _VOCAB_WORD.findall((text or "").lower())
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class UnknownWordsFallback(GraphComponent):
-    """``nlu_fallback`` for messages made only of words never seen in training.
-
-    Character n-grams let the classifier be confident about gibberish ("qwrtp zxcvb" as
-    ``out_of_scope`` at 0.96); a message none of whose words (two letters or more) occur in
-    the training examples is not understood, whatever the score. Messages with an entity,
-    button payloads and messages without Latin words (emoji, Chinese) are left alone. Put it
-    after the FallbackClassifier:
-
-        - name: bot.components.emotion.UnknownWordsFallback
-    """
-
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {"min_words": 1}
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        vocabulary: Optional[set] = None,
-    ) -> None:
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
-        self.vocabulary = vocabulary or set()
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnknownWordsFallback:
-        return cls(config, model_storage, resource)
-
-    def train(self, training_data: TrainingData) -> Resource:
-        words: set = set()
-        for example in training_data.training_examples:
-            words.update(vocabulary_words(example.get(TEXT) or ""))
-        self.vocabulary = words
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(words)))
-        return self.resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> UnknownWordsFallback:
-        vocabulary: set = set()
-        try:
-            with model_storage.read_from(resource) as directory:
-                vocabulary = set(json.loads((directory / VOCABULARY_FILE).read_text()))
-        except (ValueError, OSError):
-            vocabulary = set()
-        return cls(config, model_storage, resource, vocabulary)
-
-    def is_unknown(self, message: Message) -> bool:
-        text = message.get(TEXT) or ""
-        if not self.vocabulary or text.startswith("/") or message.get(ENTITIES):
-            return False
-        words = vocabulary_words(text)
-        if len(words) < int(self.config.get("min_words", 1)):
-            return False
-        return not any(word in self.vocabulary for word in words)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            if not self.is_unknown(message):
-                continue
-            intent = message.get(INTENT) or {}
-            ranking = [
-                item
-                for item in message.get(INTENT_RANKING_KEY) or []
-                if item.get(INTENT_NAME_KEY) != "nlu_fallback"
-            ]
-            fallback = {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
-            if intent.get(INTENT_NAME_KEY) != "nlu_fallback":
-                message.set(INTENT, fallback, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
-        return messages

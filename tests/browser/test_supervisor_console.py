@@ -10,7 +10,9 @@ History comes from ``python -m ticketing demo-data --conversations 300`` when th
 that flag, and always from a few conversations made through the public APIs: chats, hand-offs
 and complaints through the internal API (the hub's shared token), an agent claiming, answering
 and resolving, and ratings. Every figure the tests look for in the page is read from the same
-API the page uses, so the assertions hold whatever the demo history adds.
+API the page uses, so the assertions hold whatever the demo history adds; for the assistant's
+decisions and answer ratings, one conversation (Eve's) is made last and the summary of the
+day is taken just before it, so the tests also know exactly what it added.
 """
 
 from __future__ import annotations
@@ -51,13 +53,75 @@ SEARCH_WORD = "thermos"  # said in three of the API-made conversations only
 LABELLED_TEXT = "the thermos lid is broken and nobody helps"
 NONSENSE_TEXT = "blorp wibble frobnicate"
 XSS_TEXT = "hello <img src=x onerror=alert(document.domain)>"  # must stay text
+# Eve's turns (the stand-in answers them with a decision, the gate's score, a FAQ topic)
+TEAPOT_RETURN = "how do I send the teapot back"  # answered from the FAQ, then marked 👎
+TEAPOT_RETURN_AGAIN = "how do I send the teapot back?!"  # the same words, declined this time
+TEAPOT_OFF_TOPIC = "what is the weather like on mars for my teapot"  # declined
+TEAPOT_CLARIFY = "teapot: deliver or return?"  # "Did you mean ...?"
+TEAPOT_DELIVERY = "how much is teapot delivery"  # answered from the FAQ, then marked 👍
+TEAPOT_WRAP = "can you gift wrap the teapot"  # answered from the FAQ, not rated
+# what Eve's conversation adds to the day's figures
+EVE_DECISIONS = {"answered": 4, "clarified": 1, "declined": 2, "handed_off": 0}
+EVE_HELPFULNESS = {"helpful": 1, "unhelpful": 1}
+
+
+def faq(topic: str, confidence: float) -> dict:
+    return {
+        "response_selector": {
+            "faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": confidence}}
+        }
+    }
 
 
 # ------------------------------------------------------------------------ a stand-in for Rasa
 
 
-# (keyword, intent, confidence, reply, extra NLU fields); the first keyword found wins
+# (keyword, intent, confidence, reply, extra NLU fields); the first keyword found wins.
+# ``decision`` and ``ood`` are what bot/channels.py adds: the assistant's decision and the
+# out-of-domain gate's verdict.
 NLU_RULES: list[tuple[str, str, float, str, dict]] = [
+    (
+        "teapot back?!",
+        "nlu_fallback",
+        0.35,
+        "Sorry, I still do not understand. I can connect you with a person.",
+        {"decision": "declined"},
+    ),
+    (
+        "teapot back",
+        "faq",
+        0.83,
+        "Returns are free within 30 days.",
+        {**faq("return_policy", 0.74), "decision": "answered", "ood": {"score": -0.31}},
+    ),
+    (
+        "weather like on mars",
+        "out_of_scope",
+        0.9,
+        "Sorry, that is not something I can help with.",
+        {"decision": "declined", "ood": {"score": 0.12, "reason": "closer_to_off_topic"}},
+    ),
+    (
+        "deliver or return",
+        "faq",
+        0.55,
+        "Did you mean delivery times or returns?",
+        {**faq("delivery_time", 0.41), "decision": "clarified", "ood": {"score": -0.12}},
+    ),
+    (
+        "teapot delivery",
+        "faq",
+        0.92,
+        "Delivery is free from 50 EUR.",
+        {**faq("shipping_cost", 0.91), "decision": "answered", "ood": {"score": -0.4}},
+    ),
+    (
+        "gift wrap",
+        "faq",
+        0.81,
+        "Yes, gift wrapping costs 3 EUR.",
+        {**faq("gift_wrapping", 0.66), "decision": "answered", "ood": {"score": -0.22}},
+    ),
     (
         "where is my order",
         "check_order_status",
@@ -72,10 +136,22 @@ NLU_RULES: list[tuple[str, str, float, str, dict]] = [
         "You can return any item within 30 days.",
         {"response_selector": {"faq": {"response": {"intent_response_key": "faq/return_policy"}}}},
     ),
-    ("speak to a human", "request_human", 0.97, "I will connect you with a colleague.", {}),
+    (
+        "speak to a human",
+        "request_human",
+        0.97,
+        "I will connect you with a colleague.",
+        {"decision": "handed_off"},
+    ),
     ("thermos lid", "nlu_fallback", 0.31, "Sorry, I did not get that.", {"emotion": "angry"}),
     ("second thermos", "nlu_fallback", 0.42, "Sorry, I did not get that.", {}),
-    ("hello", "greet", 0.98, "Hi! How can I help?", {}),
+    (
+        "hello",
+        "greet",
+        0.98,
+        "Hi! How can I help?",
+        {"decision": "answered", "ood": {"score": -0.5}},
+    ),
     ("thank", "thank", 0.95, "You are welcome!", {}),
 ]
 
@@ -138,6 +214,8 @@ class Hub:
     database_url: str
     demo_history: bool = False
     sessions: dict[str, str] = field(default_factory=dict)  # name -> session id
+    today: str = ""  # the shop's local date of the API-made history
+    before_eve: dict = field(default_factory=dict)  # that day's summary just before Eve's chat
 
 
 def cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -178,7 +256,9 @@ class Customer:
         self.session_id = response.json()["session_id"]
         self.token = response.json()["token"]
 
-    def says(self, *texts: str) -> None:
+    def says(self, *texts: str) -> list[dict]:
+        """Sends the texts; returns the messages the last one got back (its own, the bot's)."""
+        messages: list[dict] = []
         for text in texts:
             response = self.request.post(
                 f"/api/chat/sessions/{self.session_id}/messages",
@@ -186,6 +266,19 @@ class Customer:
                 headers={"Authorization": f"Bearer {self.token}"},
             )
             assert response.ok, response.text()
+            messages = response.json()["messages"]
+        return messages
+
+    def finds_it(self, text: str, helpful: bool) -> None:
+        """Says ``text`` and answers "Was this helpful?" under the bot's answer."""
+        answer = next(m for m in self.says(text) if m.get("rateable"))
+        response = self.request.post(
+            f"/api/chat/sessions/{self.session_id}/messages/{answer['id']}/feedback",
+            data={"helpful": helpful},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        assert response.ok, response.text()
+        assert response.json()["message"]["helpful"] is helpful
 
     def closes(self) -> None:
         response = self.request.post(
@@ -286,12 +379,37 @@ def seed(browser: Browser, hub: Hub) -> None:
         quiet = Customer(request)
         quiet.says(XSS_TEXT)
 
+        # the day's figures just before Eve's chat, which the assistant handles with decisions
+        supervisor = browser.new_context(base_url=hub.url)
+        staff_login(supervisor.request, "sam@example.com")
+
+        def summary_today() -> dict:
+            response = supervisor.request.get(
+                "/api/reports/summary?" + urlencode({"from": hub.today, "to": hub.today})
+            )
+            assert response.ok, response.text()
+            return response.json()
+
+        default = supervisor.request.get("/api/reports/summary")
+        assert default.ok, default.text()
+        hub.today = default.json()["period"]["to"]
+        hub.before_eve = summary_today()
+        eve = Customer(request, "Eve Adams", "eve@example.com")
+        eve.says("hello")
+        eve.finds_it(TEAPOT_RETURN, helpful=False)
+        eve.says(TEAPOT_RETURN_AGAIN, TEAPOT_OFF_TOPIC, TEAPOT_CLARIFY)
+        eve.finds_it(TEAPOT_DELIVERY, helpful=True)
+        eve.says(TEAPOT_WRAP)
+        eve.closes()
+        supervisor.close()
+
         hub.sessions.update(
             ann=ann.session_id,
             bob=bob.session_id,
             lost=lost.session_id,
             cleo=cleo.session_id,
             dan=dan.session_id,
+            eve=eve.session_id,
         )
         agent.close()
     finally:
@@ -372,6 +490,29 @@ def open_tab(page: Page, name: str) -> None:
 
 def shown_total(page: Page) -> int:
     return int(page.locator("#conv-count").get_attribute("data-total") or -1)
+
+
+def js_fixed(value: float, places: int) -> str:
+    """``value.toFixed(places)`` as JavaScript does it (the exact binary value, ties up)."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return f"{exact:.{places}f}"
+
+
+def js_rate(value: float | None) -> str:
+    """The page's rate format (fmtRate): "12.5 %" with a no-break space, a dash for none."""
+    return "\u2014" if value is None else js_fixed(value * 100, 1) + "\u00a0%"
+
+
+def js_signed(value: float) -> str:
+    """The page's signed score format (fmtR): "+0.12", "\u22120.31"."""
+    return ("+" if value >= 0 else "\u2212") + js_fixed(abs(value), 2)
+
+
+def direction(delta: dict) -> str:
+    change = delta.get("change")
+    if change is None or abs(change) < 1e-9:
+        return "flat"
+    return "up" if change > 0 else "down"
 
 
 # -------------------------------------------------------------------------------------- tests
@@ -569,3 +710,186 @@ def test_nlu_review_labels_and_downloads_valid_yaml(new_page, hub: Hub) -> None:
     blocks = {item["intent"]: item["examples"] for item in data["nlu"]}
     assert f"- {LABELLED_TEXT}" in blocks["file_complaint"].splitlines()
     assert any(NONSENSE_TEXT in line for line in blocks["out_of_scope"].splitlines())
+
+
+def test_dashboard_shows_the_decisions_and_the_answer_helpfulness(new_page, hub: Hub) -> None:
+    page = new_page()
+    sign_in(page)
+    # Eve's chat added exactly its turns and ratings to the day's figures
+    day = api_get(page, "/api/reports/summary", **{"from": hub.today, "to": hub.today})
+    before = hub.before_eve
+    for name, added in EVE_DECISIONS.items():
+        assert day["decisions"][name] - before["decisions"][name] == added, name
+    turns = day["decisions"]["customer_turns"] - before["decisions"]["customer_turns"]
+    assert turns == sum(EVE_DECISIONS.values())
+    for name, added in EVE_HELPFULNESS.items():
+        assert day["helpfulness"][name] - before["helpfulness"][name] == added, name
+
+    report = api_get(page, "/api/reports/summary", **period(page))
+    decisions, helpfulness = report["decisions"], report["helpfulness"]
+    assert decisions["declined"] >= 2 and decisions["clarified"] >= 1
+    assert helpfulness["helpful"] >= 1 and helpfulness["unhelpful"] >= 1
+    assert decisions["declined_rate"] == pytest.approx(
+        decisions["declined"] / decisions["customer_turns"], abs=1e-4
+    )
+    of_turns = f" of {decisions['customer_turns']:,} turns"
+    cards = {
+        "declined_rate": (
+            "Declined",
+            decisions["declined_rate"],
+            "decisions",
+            f"{decisions['declined']:,}{of_turns}",
+        ),
+        "clarification_rate": (
+            "Clarified",
+            decisions["clarification_rate"],
+            "decisions",
+            f"{decisions['clarified']:,}{of_turns}",
+        ),
+        "helpfulness_rate": (
+            "Answer helpfulness",
+            helpfulness["rate"],
+            "helpfulness",
+            f"\U0001f44d {helpfulness['helpful']:,} \u00b7 \U0001f44e {helpfulness['unhelpful']:,}",
+        ),
+    }
+    for key, (title, value, how, sub) in cards.items():
+        card = page.locator(f"#kpi-{key}")
+        expect(card.locator(".kpi-label > span").first).to_have_text(title)
+        expect(card.locator(".kpi-value")).to_have_text(js_rate(value))
+        expect(card.locator(".kpi-sub")).to_have_text(sub)
+        expect(card.locator(".how-tip")).to_have_text(report["how"][how])
+        expect(card.locator(".kpi-delta .delta")).to_have_attribute(
+            "data-direction", direction(report["deltas"][key])
+        )
+    # fewer declined turns is better, more helpful answers is better (the delta's colour)
+    for key, better in (("declined_rate", "down"), ("helpfulness_rate", "up")):
+        way = direction(report["deltas"][key])
+        quality = "flat" if way == "flat" else "good" if way == better else "bad"
+        if report["deltas"][key]["change"] is None:
+            quality = "none"
+        expect(page.locator(f"#kpi-{key} .delta")).to_have_class(re.compile(f"delta--{quality}"))
+
+    # the breakdown beside the outcomes
+    breakdown = page.locator("#card-outcomes #decisions")
+    expect(breakdown.locator("dt")).to_have_text(
+        ["answered", "clarified", "declined", "handed off"]
+    )
+    for name in ("answered", "clarified", "declined", "handed_off"):
+        count = decisions[name]
+        shown = f"{count:,} ({js_rate(count / decisions['customer_turns'])})"
+        expect(breakdown.locator(f'[data-decision="{name}"] dd')).to_have_text(shown)
+    expect(breakdown.locator(".how-tip")).to_have_text(report["how"]["decisions"])
+
+    page.goto("/supervisor?lang=zh-CN")
+    expect(page.locator("#kpi-declined_rate .kpi-label > span").first).to_have_text("拒答率")
+    expect(page.locator("#kpi-helpfulness_rate .kpi-value")).to_have_text(
+        js_rate(helpfulness["rate"])
+    )
+    expect(page.locator("#decisions dt")).to_have_text(["已回答", "已澄清", "已拒答", "已转人工"])
+
+
+def test_a_transcript_shows_each_decision_the_gate_and_the_answer_ratings(
+    new_page, hub: Hub, artifacts: Path
+) -> None:
+    page = new_page()
+    sign_in(page)
+    session = hub.sessions["eve"]
+    data = api_get(page, f"/api/conversations/{session}")
+    said = [m for m in data["messages"] if m["sender"] == "customer"]
+    assert [m["decision"] for m in said] == [
+        "answered",
+        "answered",
+        "declined",
+        "declined",
+        "clarified",
+        "answered",
+        "answered",
+    ]
+    rated = [m["helpful"] for m in data["messages"] if m.get("rateable")]
+    assert rated == [False, True, None]
+
+    page.goto(f"/supervisor#transcript={session}")
+    detail = page.locator("#detail-transcript")
+
+    def turn(text: str):
+        exact = page.locator(".msg-text", has_text=re.compile(f"^{re.escape(text)}$"))
+        return detail.locator('li.msg[data-sender="customer"]').filter(has=exact)
+
+    expect(detail.locator('li.msg[data-sender="customer"] .nlu-decision')).to_have_text(
+        ["answered", "answered", "declined", "declined", "clarified", "answered", "answered"]
+    )
+    expect(turn(TEAPOT_RETURN).locator(".nlu-decision")).to_have_class(re.compile("badge--ok"))
+    expect(turn(TEAPOT_RETURN).locator(".nlu-faq")).to_have_text("FAQ return_policy 0.74")
+    expect(turn(TEAPOT_RETURN).locator(".nlu-ood")).to_have_text(
+        "off-topic score " + js_signed(-0.31)
+    )
+    expect(turn(TEAPOT_RETURN_AGAIN).locator(".nlu-decision")).to_have_class(
+        re.compile("badge--bad")
+    )
+    expect(turn(TEAPOT_RETURN_AGAIN).locator(".nlu-ood")).to_have_count(0)
+    off_topic = turn(TEAPOT_OFF_TOPIC)
+    expect(off_topic.locator(".nlu-intent")).to_have_text("out_of_scope 0.90")
+    expect(off_topic.locator(".nlu-decision")).to_have_text("declined")
+    expect(off_topic.locator(".nlu-faq")).to_have_count(0)
+    expect(off_topic.locator(".nlu-ood")).to_have_text(
+        "off-topic score +0.12 \u00b7 closer to off-topic text than to shop questions"
+    )
+    expect(off_topic.locator(".nlu-ood")).to_have_attribute("data-reason", "closer_to_off_topic")
+    expect(turn(TEAPOT_CLARIFY).locator(".nlu-faq")).to_have_text("FAQ delivery_time 0.41")
+    expect(turn(TEAPOT_DELIVERY).locator(".nlu-faq")).to_have_text("FAQ shipping_cost 0.91")
+    # the answers the customer could rate, each with the rating (or none)
+    expect(detail.locator('li.msg[data-sender="bot"] .msg-feedback')).to_have_text(
+        ["\U0001f44e not helpful", "\U0001f44d helpful", "not rated"]
+    )
+    expect(detail.locator('li.msg[data-sender="bot"] .msg-feedback')).to_have_count(3)
+    answer = detail.locator('li.msg[data-sender="bot"]', has_text="Delivery is free")
+    expect(answer.locator(".msg-feedback")).to_have_attribute("data-helpful", "helpful")
+    page.screenshot(path=str(artifacts / "supervisor-transcript-decisions.png"), full_page=True)
+
+    page.goto(f"/supervisor?lang=zh-CN#transcript={session}")
+    expect(turn(TEAPOT_OFF_TOPIC).locator(".nlu-decision")).to_have_text("已拒答")
+    expect(turn(TEAPOT_OFF_TOPIC).locator(".nlu-ood")).to_have_text(
+        "离题分数 +0.12 \u00b7 更接近离题内容而非店铺问题"
+    )
+    expect(detail.locator('li.msg[data-sender="bot"] .msg-feedback')).to_have_text(
+        ["\U0001f44e 没有帮助", "\U0001f44d 有帮助", "未评价"]
+    )
+
+
+def test_nlu_review_says_why_each_group_is_listed(new_page, hub: Hub, artifacts: Path) -> None:
+    page = new_page()
+    sign_in(page)
+    page.locator("#period-from").fill(hub.today)
+    page.locator("#period-to").fill(hub.today)
+    page.get_by_role("button", name="Apply").click()
+    open_tab(page, "Improve")
+
+    params = {"from": hub.today, "to": hub.today, "limit": 100, "threshold": 0.6}
+    review = api_get(page, "/api/nlu/review", **params)
+    groups = {text: group for group in review["groups"] for text in group["examples"]}
+    expected = {
+        # one 👎 answer and one declined turn, grouped as the same wording
+        TEAPOT_RETURN: ({"unhelpful": 1, "declined": 1}, ["declined 1", "unhelpful 1"]),
+        TEAPOT_OFF_TOPIC: ({"declined": 1}, ["declined 1"]),
+        TEAPOT_CLARIFY: ({"low_confidence": 1}, ["low confidence 1"]),
+    }
+    for text, (why, shown) in expected.items():
+        assert groups[text]["why"] == why, text
+        group = page.locator(f'li.review-group[data-key="{groups[text]["key"]}"]')
+        expect(group.locator(".rg-why-item")).to_have_text(shown)
+        expect(group.locator(".rg-why")).to_contain_text("Listed because:")
+    assert TEAPOT_DELIVERY not in groups  # understood, answered and rated helpful
+    # every group on the page shows its reasons with the API's counts
+    first = review["groups"][0]
+    shown_counts = (
+        page.locator("li.review-group")
+        .first.locator(".rg-why-item")
+        .evaluate_all("items => items.map(i => [i.dataset.why, Number(i.dataset.count)])")
+    )
+    assert dict(shown_counts) == first["why"]
+    page.screenshot(path=str(artifacts / "supervisor-review-why.png"), full_page=True)
+
+    page.goto("/supervisor?lang=zh-CN#improve")
+    group = page.locator(f'li.review-group[data-key="{groups[TEAPOT_RETURN]["key"]}"]')
+    expect(group.locator(".rg-why-item")).to_have_text(["拒答 1", "没有帮助 1"])

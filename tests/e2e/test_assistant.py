@@ -99,12 +99,14 @@ async def test_faq_is_answered_from_the_knowledge_base(customer, running):
     assert intent.split("/")[0] == "faq" and confidence > 0.5 and emotion == "neutral"
 
 
-async def test_out_of_scope_says_what_the_bot_can_do(customer):
+async def test_out_of_scope_says_what_the_bot_can_do(customer, running):
     messages = await customer.say("can you tell me a joke about penguins")
-    assert "Here is what I can do" in bot_text(messages)
+    text = bot_text(messages)
+    assert "Sorry, I can't help with that" in text and "I can answer questions about" in text
     assert {"Check an order", "Make a complaint", "Talk to a person"} <= {
         b["title"] for b in buttons(messages)
     }
+    assert turn_of(running, messages[0]["id"])[0] == "out_of_scope"
 
 
 # --- order status ------------------------------------------------------------------------------
@@ -238,11 +240,12 @@ async def test_handoff_by_request_tells_queue_position_and_wait(customer, runnin
 
 
 async def test_handoff_after_the_fallback_gives_up(customer, running):
+    # gibberish is declined (not guessed at); the second decline in a row offers a person
     messages = await customer.say("blorf quizzle wibble frab")
-    assert "rephrase" in bot_text(messages)
+    assert "Sorry, I can't help with that" in bot_text(messages)
     messages = await customer.say("zxqv plonk grumf")
-    assert "Would you like to talk to a person" in bot_text(messages)
-    messages = await click(customer, messages, "Talk to a person")
+    assert "Would you like me to pass you to a person" in bot_text(messages)
+    messages = await click(customer, messages, "Yes, talk to a person")
     assert re.search(r"T-\d{6}", bot_text(messages))
     assert tickets_of(running, customer.session_id)[0][2] == "fallback"
 

@@ -57,12 +57,12 @@ async def test_button_payload_reaches_the_bot(customer):
     assert re.search(r"T-\d{6}", " ".join(bot_texts(messages)))
 
 
-async def test_gibberish_gets_the_fallback(customer, running):
+async def test_gibberish_is_declined_not_guessed_at(customer, running):
     messages = await customer.say("qwrtp zxcvb mnbv lkjhg")
     texts = bot_texts(messages)
-    assert texts and "rephrase" in texts[0]
-    rows = query(running, "SELECT intent FROM messages WHERE id = ?", messages[0]["id"])
-    assert rows[0][0] == "nlu_fallback"
+    assert texts and "Sorry, I can't help with that" in texts[0]
+    rows = query(running, "SELECT intent, decision FROM messages WHERE id = ?", messages[0]["id"])
+    assert rows[0] == ("out_of_scope", "declined")
 
 
 async def test_stopped_rasa_keeps_message_and_apologises(customer, running):

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ..errors import invalid, not_found
 from ..models import Conversation, Message, NluLabel, utcnow
@@ -44,9 +45,11 @@ SPACES = re.compile(r"\s+")
 
 HOW = {
     "review": (
-        "Customer messages in the period whose intent was nlu_fallback or whose confidence was "
-        "below the threshold, not yet labelled (button clicks left out; the newest 5,000 at "
-        "most). Grouped by normalised text (lowercase, order numbers, digits and punctuation "
+        "Customer messages in the period whose intent was nlu_fallback, whose confidence was "
+        "below the threshold, that the assistant declined (off-topic or too unsure), or whose "
+        "answer the customer marked unhelpful, not yet labelled (button clicks left out; the "
+        "newest 5,000 at most); each group counts them by why it is listed. Grouped by "
+        "normalised text (lowercase, order numbers, digits and punctuation "
         "removed); wordings whose word sets overlap by 80 % or more (Jaccard) are merged into "
         "the most frequent one."
     ),
@@ -137,6 +140,12 @@ async def review(
     db: AsyncSession, period: Period, threshold: float, limit: int = 50
 ) -> dict[str, Any]:
     labelled = select(NluLabel.id).where(NluLabel.message_id == Message.id).exists()
+    answer = aliased(Message)
+    unhelpful = (
+        select(answer.id)
+        .where(answer.reply_to_id == Message.id, answer.helpful.is_(False))
+        .exists()
+    )
     rows = (
         await db.execute(
             select(
@@ -144,14 +153,21 @@ async def review(
                 Message.text,
                 Message.intent,
                 Message.confidence,
+                Message.decision,
                 Message.created_at,
                 Conversation.public_id,
+                unhelpful.label("unhelpful"),
             )
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(
                 Message.sender == "customer",
                 in_period(Message.created_at, period),
-                or_(Message.intent == FALLBACK_INTENT, Message.confidence < threshold),
+                or_(
+                    Message.intent == FALLBACK_INTENT,
+                    Message.confidence < threshold,
+                    Message.decision == "declined",
+                    unhelpful,
+                ),
                 Message.payload.is_(None),
                 Message.text != "",
                 ~labelled,
@@ -188,6 +204,7 @@ async def review(
                 "message_ids": [row.id for row in members[:IDS_PER_GROUP]],
                 "session_ids": sorted({row.public_id for row in members})[:EXAMPLES_PER_GROUP],
                 "intents": dict(Counter(row.intent or "none" for row in members).most_common()),
+                "why": dict(Counter(_why(row, threshold) for row in members).most_common()),
                 "avg_confidence": (
                     round(sum(confidences) / len(confidences), 4) if confidences else None
                 ),
@@ -204,6 +221,17 @@ async def review(
         "groups": groups[:limit],
         "how": HOW["review"],
     }
+
+
+def _why(row: Any, threshold: float) -> str:
+    """Why a message is on the review list (the first that applies)."""
+    if row.unhelpful:
+        return "unhelpful"
+    if row.decision == "declined":
+        return "declined"
+    if row.intent == FALLBACK_INTENT:
+        return "fallback"
+    return "low_confidence"
 
 
 # ------------------------------------------------------------------ labels

@@ -1,5 +1,8 @@
 """Conversation outcomes: contained by the bot, escalated to a person, abandoned, ongoing.
 
+A conversation the bot could not help at the end (its last request declined or not
+understood, or its last rated answer marked unhelpful) is never "contained".
+
 ``outcome`` is the rule (``HOW["outcomes"]`` in :mod:`.summary` says it in words); the
 database counts the conversations of a period per local day and per outcome, so only a few
 dozen rows come back whatever the traffic.
@@ -24,12 +27,17 @@ IDLE = timedelta(minutes=30)
 OUTCOMES = ("contained", "escalated", "abandoned_bot", "abandoned_queue", "ongoing")
 
 
-def outcome(handed_off: bool, handled: bool, gone: bool, ended_in_fallback: bool) -> str:
+# Small talk is not a request: "thanks, bye" after a declined question does not make the
+# conversation contained.
+SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny", "stop")
+
+
+def outcome(handed_off: bool, handled: bool, gone: bool, ended_unhelped: bool) -> str:
     """One of :data:`OUTCOMES` (see ``HOW["outcomes"]``)."""
     if not handed_off:
         if not gone:
             return "ongoing"
-        return "abandoned_bot" if ended_in_fallback else "contained"
+        return "abandoned_bot" if ended_unhelped else "contained"
     if handled:
         return "escalated"
     return "abandoned_queue" if gone else "ongoing"
@@ -86,20 +94,34 @@ async def outcome_counts(
     )
     if latest is None:
         return []
-    # the last customer message was not understood when it is also the last fallback
-    fallback_id = case((Message.intent == FALLBACK_INTENT, Message.id))
-    fallbacks = (
+    # the bot did not help at the end: the last request was not understood or was declined,
+    # or the last rated answer was marked unhelpful
+    in_range = (
+        Message.created_at >= period.start_utc,
+        Message.created_at <= latest + timedelta(seconds=1),
+        Message.conversation_id.in_(ids),
+    )
+    unhelped_id = case(
+        (or_(Message.intent == FALLBACK_INTENT, Message.decision == "declined"), Message.id)
+    )
+    unhelped_requests = (
         select(Message.conversation_id.label("cid"))
         .where(
             Message.sender == "customer",
-            Message.created_at >= period.start_utc,
-            Message.created_at <= latest + timedelta(seconds=1),
-            Message.conversation_id.in_(ids),
+            or_(Message.intent.is_(None), Message.intent.notin_(SMALL_TALK)),
+            *in_range,
         )
         .group_by(Message.conversation_id)
-        .having(func.max(Message.id) == func.max(fallback_id))
-        .subquery("ended_in_fallback")
+        .having(func.max(Message.id) == func.max(unhelped_id))
     )
+    unhelpful_id = case((Message.helpful.is_(False), Message.id))
+    unhelpful_answers = (
+        select(Message.conversation_id.label("cid"))
+        .where(Message.sender == "bot", Message.helpful.isnot(None), *in_range)
+        .group_by(Message.conversation_id)
+        .having(func.max(Message.id) == func.max(unhelpful_id))
+    )
+    fallbacks = unhelped_requests.union(unhelpful_answers).subquery("ended_unhelped")
     bounds = [local_midnight(day, period.tz) for day in period.dates()[1:]]
     last_day = literal_column(str(len(bounds)))
     whens = [(Conversation.created_at < b, literal_column(str(i))) for i, b in enumerate(bounds)]

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Conversation, Message, Rating, Ticket, TicketEvent, utcnow
+from ..models import DECISIONS, Conversation, Message, Rating, Ticket, TicketEvent, utcnow
 from ..shop import Shop
 from ..tickets import QUEUED_STATUSES, online_agents
 from .common import (
@@ -46,7 +46,9 @@ HOW: dict[str, str] = {
     "outcomes": (
         "Each conversation gets one outcome. 'Gone' means the chat was closed or the customer "
         "was last seen (or last wrote) 30 minutes ago or more. Not handed off: 'abandoned_bot' "
-        "when gone and the customer's last message was not understood (nlu_fallback), "
+        "when gone and the bot did not help at the end: the customer's last request (small "
+        "talk such as thanks, yes, no or goodbye left out) was not understood (nlu_fallback) "
+        "or declined, or the last answer the customer rated was marked unhelpful; "
         "'contained' when gone otherwise, 'ongoing' while still active. Handed off (has a "
         "ticket): 'escalated' once an agent claimed or answered a ticket of it (or it became "
         "an offline ticket answered by e-mail), 'abandoned_queue' when gone before any agent "
@@ -61,6 +63,17 @@ HOW: dict[str, str] = {
         "Customer messages in the period that the assistant classified: rate = messages with "
         "intent nlu_fallback / messages with any intent. Messages written to an agent have no "
         "intent and are not counted."
+    ),
+    "decisions": (
+        "Customer messages in the period the assistant answered, by what it did: answered, "
+        "clarified (asked which topic was meant), declined (off-topic or too unsure to answer) "
+        "or handed_off. declined_rate = declined / messages with a decision; "
+        "clarification_rate = clarified / messages with a decision. Messages written to an "
+        "agent, and those from before decisions were recorded, have none and are not counted."
+    ),
+    "helpfulness": (
+        "The assistant's answers created in the period that the customer rated with 'Was this "
+        "helpful?': rate = helpful / (helpful + unhelpful)."
     ),
     "top_intents": (
         "The most frequent intents of customer messages in the period (nlu_fallback excluded); "
@@ -145,11 +158,51 @@ async def _intents(db: AsyncSession, period: Period) -> dict[str, Any]:
         "top_intents": [
             {"intent": i, "count": n, "share": rounded(rate(n, turns))} for i, n in ranked[:TOP]
         ],
+        **await _decisions(db, period),
         "faq_topics": [
             {"topic": i.split("/", 1)[1], "intent": i, "count": n}
             for i, n in ranked
             if i.startswith("faq/")
         ][:TOP],
+    }
+
+
+async def _decisions(db: AsyncSession, period: Period) -> dict[str, Any]:
+    rows = await db.execute(
+        select(Message.decision, func.count())
+        .where(
+            Message.sender == "customer",
+            in_period(Message.created_at, period),
+            Message.decision.isnot(None),
+        )
+        .group_by(Message.decision)
+    )
+    counts = {name: 0 for name in DECISIONS}
+    counts.update({decision: n for decision, n in rows if decision in counts})
+    decided = sum(counts.values())
+    ratings = await db.execute(
+        select(Message.helpful, func.count())
+        .where(
+            Message.sender == "bot",
+            in_period(Message.created_at, period),
+            Message.helpful.isnot(None),
+        )
+        .group_by(Message.helpful)
+    )
+    rated = {bool(helpful): n for helpful, n in ratings}
+    helpful, unhelpful = rated.get(True, 0), rated.get(False, 0)
+    return {
+        "decisions": {
+            "customer_turns": decided,
+            **counts,
+            "declined_rate": rounded(rate(counts["declined"], decided)),
+            "clarification_rate": rounded(rate(counts["clarified"], decided)),
+        },
+        "helpfulness": {
+            "helpful": helpful,
+            "unhelpful": unhelpful,
+            "rate": rounded(rate(helpful, helpful + unhelpful)),
+        },
     }
 
 
@@ -313,6 +366,9 @@ def scalar_figures(figures: dict[str, Any]) -> dict[str, float | None]:
         "abandonment_rate": figures["outcomes"]["abandonment_rate"],
         "handoffs": figures["handoffs"]["total"],
         "fallback_rate": figures["fallback"]["rate"],
+        "declined_rate": figures["decisions"]["declined_rate"],
+        "clarification_rate": figures["decisions"]["clarification_rate"],
+        "helpfulness_rate": figures["helpfulness"]["rate"],
         "csat_average": figures["csat"]["average"],
         "satisfaction_rate": figures["csat"]["satisfaction_rate"],
         "response_rate": figures["csat"]["response_rate"],

@@ -36,6 +36,9 @@
   var PERIOD_KEY = "hd-supervisor-period";
   var TABS = ["dashboard", "transcripts", "complaints", "satisfaction", "agents", "improve", "actions"];
   var OUTCOMES = ["contained", "escalated", "abandoned_bot", "abandoned_queue", "ongoing"];
+  var DECISIONS = ["answered", "clarified", "declined", "handed_off"];
+  var DECISION_BADGE = { answered: "badge--ok", clarified: "badge--warn", declined: "badge--bad", handed_off: "badge--warn" };
+  var REVIEW_WHY = ["declined", "unhelpful", "fallback", "low_confidence"];
   var DIMENSIONS = ["speed", "problem_solving", "attitude"];
   var COMPLAINT_CATEGORIES = ["quality", "promise_not_kept", "need_not_met", "staff_attitude", "other"];
   var ACTION_STATUSES = ["open", "in_progress", "done", "cancelled"];
@@ -587,6 +590,9 @@
     { key: "abandonment_rate", label: "sup.k.abandonment", kind: "rate", better: "down", how: "outcomes", get: function (r) { return r.outcomes.abandonment_rate; } },
     { key: "handoffs", label: "sup.k.handoffs", kind: "count", how: "handoffs", get: function (r) { return r.handoffs.total; } },
     { key: "fallback_rate", label: "sup.k.fallback", kind: "rate", better: "down", how: "fallback", get: function (r) { return r.fallback.rate; } },
+    { key: "declined_rate", label: "sup.k.declined", kind: "rate", better: "down", how: "decisions", get: function (r) { return (r.decisions || {}).declined_rate; } },
+    { key: "clarification_rate", label: "sup.k.clarified", kind: "rate", how: "decisions", get: function (r) { return (r.decisions || {}).clarification_rate; } },
+    { key: "helpfulness_rate", label: "sup.k.helpfulness", kind: "rate", better: "up", how: "helpfulness", get: function (r) { return (r.helpfulness || {}).rate; } },
     { key: "csat_average", label: "sup.k.csat", kind: "avg", better: "up", how: "csat", get: function (r) { return r.csat.average; } },
     { key: "satisfaction_rate", label: "sup.k.satisfaction", kind: "rate", better: "up", how: "csat", get: function (r) { return r.csat.satisfaction_rate; } },
     { key: "response_rate", label: "sup.k.responseRate", kind: "rate", better: "up", how: "csat", get: function (r) { return r.csat.response_rate; } },
@@ -621,6 +627,10 @@
       if (spec.key === "resolved_rate") s.sub = t("sup.resolvedOfAnswered", { n: fmtCount(r.resolved.resolved), of: fmtCount(r.resolved.answered) });
       if (spec.key === "csat_average") s.sub = t("sup.ratings", { n: fmtCount(r.csat.count) });
       if (spec.key === "fallback_rate") s.sub = t("sup.fallbackTurns", { n: fmtCount(r.fallback.fallback_turns), of: fmtCount(r.fallback.customer_turns) });
+      var decided = r.decisions || {};
+      if (spec.key === "declined_rate") s.sub = t("sup.decisionTurns", { n: fmtCount(decided.declined), of: fmtCount(decided.customer_turns) });
+      if (spec.key === "clarification_rate") s.sub = t("sup.decisionTurns", { n: fmtCount(decided.clarified), of: fmtCount(decided.customer_turns) });
+      if (spec.key === "helpfulness_rate") s.sub = t("sup.helpfulVotes", { up: fmtCount((r.helpfulness || {}).helpful), down: fmtCount((r.helpfulness || {}).unhelpful) });
       ui.kpis.appendChild(kpi(s, spec.get(r), prev.conversations ? spec.get(prev) : undefined, deltas[spec.key]));
     });
 
@@ -669,6 +679,7 @@
         stat(t("sup.escalationRate"), fmtRate(o.escalation_rate)),
         stat(t("sup.abandonedApart"), fmtCount(o.abandoned) + " (" + fmtRate(o.abandonment_rate) + ")"),
       ]),
+      decisionsBlock(r.decisions, howText.decisions),
     ]);
 
     var reasons = Object.keys(r.handoffs.by_reason || {});
@@ -804,6 +815,26 @@
       table(csatCols(t("category")), (r.csat.by_category || []).map(function (b) {
         return csatRow(categoryLabel(b.category), b);
       }), t("sup.noRatings"), t("sup.c.csatCategory")),
+    ]);
+  }
+
+  /** What the assistant did with the customer turns: answered / clarified / declined / handed off. */
+  function decisionsBlock(d, howText) {
+    if (!d) return null;
+    var total = d.customer_turns || 0;
+    return h("section", { class: "decisions", id: "decisions", "aria-label": t("sup.c.decisions") }, [
+      h("div", { class: "card-head" }, [h("h3", { text: t("sup.c.decisions") }), how(howText), h("span", { class: "muted small", text: t("sup.totalN", { n: fmtCount(total) }) })]),
+      h(
+        "dl",
+        { class: "stats" },
+        DECISIONS.map(function (k) {
+          var n = d[k] || 0;
+          return h("div", { class: "stat", "data-decision": k, "data-value": String(n) }, [
+            h("dt", { text: label("decision", k) }),
+            h("dd", { text: fmtCount(n) + (total ? " (" + fmtRate(n / total) + ")" : "") }),
+          ]);
+        })
+      ),
     ]);
   }
 
@@ -1166,8 +1197,27 @@
       parts.push(h("span", { class: "nlu-entity", title: t("entity"), text: (entity.entity || "?") + "=" + value }));
     });
     if (m.emotion) parts.push(h("span", { class: "nlu-emotion", title: t("emotion"), text: label("emotion", m.emotion) }));
+    if (m.faq_topic) {
+      var faqText = isNumber(m.faq_confidence) ? t("sup.faqTopicConf", { topic: m.faq_topic, c: m.faq_confidence.toFixed(2) }) : t("sup.faqTopicOnly", { topic: m.faq_topic });
+      parts.push(h("span", { class: "nlu-faq" + (isNumber(m.faq_confidence) && m.faq_confidence < 0.6 ? " nlu-low" : ""), title: t("sup.faqTopicTitle"), text: faqText }));
+    }
+    if (isNumber(m.ood_score) || m.ood_reason) {
+      var oodParts = [];
+      if (isNumber(m.ood_score)) oodParts.push(t("sup.oodScore", { score: fmtR(m.ood_score) }));
+      if (m.ood_reason) oodParts.push(label("oodReason", m.ood_reason));
+      parts.push(h("span", { class: "nlu-ood" + (m.ood_reason ? " nlu-low" : ""), "data-reason": m.ood_reason || "", title: t("sup.oodTitle"), text: oodParts.join(" \u00b7 ") }));
+    }
     if (m.payload && m.payload !== m.text) parts.push(h("span", { class: "nlu-payload", title: t("buttonPayload"), text: m.payload }));
+    if (m.decision) parts.unshift(h("span", { class: "badge nlu-decision " + (DECISION_BADGE[m.decision] || ""), "data-decision": m.decision, title: t("sup.decisionTitle"), text: label("decision", m.decision) }));
     return parts.length ? h("div", { class: "nlu" }, parts) : null;
+  }
+
+  /** "Was this helpful?" under an answer the customer could rate: 👍, 👎 or not rated. */
+  function feedbackLine(m) {
+    if (!m.rateable) return null;
+    var value = m.helpful === true ? "helpful" : m.helpful === false ? "unhelpful" : "unrated";
+    var cls = m.helpful === true ? "badge badge--ok" : m.helpful === false ? "badge badge--bad" : "nlu-none";
+    return h("div", { class: "nlu msg-feedback", "data-helpful": value }, [h("span", { class: cls, title: t("sup.feedbackTitle"), text: t("sup.feedback." + value) })]);
   }
 
   function messageNode(m, customer) {
@@ -1184,6 +1234,7 @@
           )
         : null,
       m.sender === "customer" ? nluLine(m) : null,
+      m.sender === "bot" ? feedbackLine(m) : null,
     ]);
   }
 
@@ -1772,7 +1823,7 @@
     state.review = r;
     addLabelOption("out_of_scope");
     (r.allowed_labels || r.labels || []).forEach(addLabelOption); // when the API offers them
-    ui.reviewSummary.textContent = t("sup.reviewSummary", { messages: fmtCount(r.messages), groups: fmtCount(r.groups_total), threshold: r.threshold }) + (r.truncated ? " " + t("sup.reviewTruncated") : "");
+    ui.reviewSummary.textContent = t("sup.reviewSummaryWhy", { messages: fmtCount(r.messages), groups: fmtCount(r.groups_total), threshold: r.threshold }) + (r.truncated ? " " + t("sup.reviewTruncated") : "");
     if (r.how) ui.reviewSummary.appendChild(how(r.how));
     clear(ui.reviewGroups);
     if (!r.groups.length) ui.reviewGroups.appendChild(h("li", { class: "empty", text: t("sup.reviewEmpty") }));
@@ -1814,6 +1865,7 @@
         " \u00b7 " + t("sup.lastSeen") + " ",
         timeNode(group.last_seen),
       ]),
+      whyLine(group.why),
       group.examples.length > 1
         ? h(
             "ul",
@@ -1874,6 +1926,25 @@
         });
     }
     return item;
+  }
+
+  /** Why a group is listed: "declined 3 · unhelpful 1 · fallback 2". */
+  function whyLine(why) {
+    if (!why) return null;
+    var keys = REVIEW_WHY.filter(function (k) {
+      return why[k];
+    }).concat(
+      Object.keys(why).filter(function (k) {
+        return REVIEW_WHY.indexOf(k) < 0 && why[k];
+      })
+    );
+    if (!keys.length) return null;
+    return h("p", { class: "small rg-why" }, [
+      t("sup.whyListed") + " ",
+      keys.map(function (k, i) {
+        return [i ? " \u00b7 " : "", h("span", { class: "rg-why-item", "data-why": k, "data-count": String(why[k]), text: t("sup.whyCount", { label: label("why", k), n: fmtCount(why[k]) }) })];
+      }),
+    ]);
   }
 
   function loadLabels() {

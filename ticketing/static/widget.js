@@ -99,6 +99,12 @@
       expired: "Your previous chat has expired, so a new one was started.",
       rejected: "Your message was not sent: {reason}",
       unread: "{n} new messages",
+      feedbackQuestion: "Was this helpful?",
+      helpfulYes: "Helpful",
+      helpfulNo: "Not helpful",
+      feedbackThanks: "Thanks for your feedback",
+      feedbackFailed: "Your feedback was not sent. Please try again.",
+      feedbackUnavailable: "This answer can no longer be rated.",
     },
     "zh-CN": {
       title: "\u5728\u7ebf\u5ba2\u670d",  // 在线客服
@@ -135,6 +141,12 @@
       expired: "\u4e4b\u524d\u7684\u5bf9\u8bdd\u5df2\u8fc7\u671f,\u5df2\u4e3a\u60a8\u5f00\u59cb\u65b0\u7684\u5bf9\u8bdd\u3002",  // 之前的对话已过期,已为您开始新的对话。
       rejected: "\u6d88\u606f\u672a\u53d1\u9001:{reason}",  // 消息未发送:{reason}
       unread: "{n} \u6761\u65b0\u6d88\u606f",  // {n} 条新消息
+      feedbackQuestion: "\u8fd9\u4e2a\u56de\u7b54\u6709\u5e2e\u52a9\u5417?",  // 这个回答有帮助吗?
+      helpfulYes: "\u6709\u5e2e\u52a9",  // 有帮助
+      helpfulNo: "\u6ca1\u6709\u5e2e\u52a9",  // 没有帮助
+      feedbackThanks: "\u611f\u8c22\u60a8\u7684\u53cd\u9988",  // 感谢您的反馈
+      feedbackFailed: "\u53cd\u9988\u672a\u80fd\u53d1\u9001,\u8bf7\u91cd\u8bd5\u3002",  // 反馈未能发送,请重试。
+      feedbackUnavailable: "\u6b64\u56de\u7b54\u5df2\u65e0\u6cd5\u8bc4\u4ef7\u3002",  // 此回答已无法评价。
     },
   };
 
@@ -346,6 +358,7 @@
     lastId: 0, // highest message id seen
     lastCustomerId: 0, // highest id of a customer message (older button groups are spent)
     clickedGroups: new Set(), // ids of messages whose buttons were clicked
+    feedback: new Map(), // id -> "Was this helpful?" state of a rateable answer (feedbackNode)
     pending: [], // outgoing messages not yet confirmed: {key, text, payload, node, echoed}
     inflight: 0, // POSTs waiting for an answer (drives the typing indicator)
     open: false,
@@ -585,6 +598,7 @@
         h("time", { class: "hd-time", datetime: message.created_at, title: time.full, text: time.short })
       );
     }
+    if (isRateable(message)) li.appendChild(feedbackNode(message));
     return li;
   }
 
@@ -594,7 +608,11 @@
     var added = 0;
     var unseenFromOthers = 0;
     (messages || []).forEach(function (message) {
-      if (!message || typeof message.id !== "number" || state.messages.has(message.id)) return;
+      if (!message || typeof message.id !== "number") return;
+      if (state.messages.has(message.id)) {
+        updateMessage(message); // seen before: only its rating can have changed
+        return;
+      }
       state.messages.set(message.id, message);
       var node = messageNode(message);
       state.nodes.set(message.id, node);
@@ -649,6 +667,7 @@
     state.messages.clear();
     state.nodes.clear();
     state.clickedGroups.clear();
+    state.feedback.clear();
     state.lastId = 0;
     state.lastCustomerId = 0;
     state.historyLoaded = false;
@@ -658,6 +677,160 @@
       }
     );
     ui.empty.hidden = state.pending.length > 0;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // "Was this helpful?" under the assistant's rateable answers
+  // ---------------------------------------------------------------------------------------
+
+  var THUMBS_UP = "\uD83D\uDC4D"; // 👍
+  var THUMBS_DOWN = "\uD83D\uDC4E"; // 👎
+
+  function isRateable(message) {
+    return message.sender === "bot" && message.rateable === true;
+  }
+
+  function helpfulValue(value) {
+    return typeof value === "boolean" ? value : null;
+  }
+
+  /**
+   * The feedback line of one answer. Its state: ``helpful`` as the hub last told us,
+   * ``choice`` the customer's click not yet confirmed (shown meanwhile), ``busy`` while a
+   * request runs, ``error`` a string key, ``closed`` once the hub refused it for good.
+   */
+  function feedbackNode(message) {
+    var fb = {
+      id: message.id,
+      helpful: helpfulValue(message.helpful),
+      choice: null,
+      busy: false,
+      error: null,
+      closed: false,
+    };
+    var questionId = "hd-feedback-" + message.id;
+    fb.question = h("span", { class: "hd-feedback-question", id: questionId, text: t("feedbackQuestion") });
+    fb.yes = feedbackButton(fb, true);
+    fb.no = feedbackButton(fb, false);
+    fb.status = h("span", { class: "hd-feedback-status", role: "status" });
+    fb.node = h("div", { class: "hd-feedback", role: "group", "aria-labelledby": questionId }, [
+      fb.question,
+      fb.yes,
+      fb.no,
+      fb.status,
+    ]);
+    state.feedback.set(message.id, fb);
+    renderFeedback(fb);
+    return fb.node;
+  }
+
+  function feedbackButton(fb, helpful) {
+    var label = t(helpful ? "helpfulYes" : "helpfulNo");
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "hd-feedback-button " + (helpful ? "hd-feedback-yes" : "hd-feedback-no"),
+        "aria-label": label,
+        "aria-pressed": "false",
+        title: label,
+        onclick: function () {
+          rateAnswer(fb, helpful);
+        },
+      },
+      [h("span", { "aria-hidden": "true", text: helpful ? THUMBS_UP : THUMBS_DOWN })]
+    );
+  }
+
+  /** Attributes and texts only: the buttons stay the same nodes, so focus stays put. */
+  function renderFeedback(fb) {
+    var shown = fb.choice !== null ? fb.choice : fb.helpful;
+    fb.yes.setAttribute("aria-pressed", String(shown === true));
+    fb.no.setAttribute("aria-pressed", String(shown === false));
+    fb.node.classList.toggle("hd-feedback--rated", shown !== null);
+    if (fb.busy) fb.node.setAttribute("aria-busy", "true");
+    else fb.node.removeAttribute("aria-busy");
+    var text = fb.error ? t(fb.error) : shown !== null ? t("feedbackThanks") : "";
+    if (fb.status.textContent !== text) fb.status.textContent = text;
+    fb.status.classList.toggle("hd-feedback-error", !!fb.error);
+    if (fb.closed) {
+      var focused = root.activeElement === fb.yes || root.activeElement === fb.no;
+      fb.question.hidden = fb.yes.hidden = fb.no.hidden = true;
+      if (focused) ui.input.focus();
+    }
+  }
+
+  /** A click on 👍 or 👎; a new choice replaces the earlier one. */
+  function rateAnswer(fb, helpful) {
+    if (fb.closed) return;
+    var shown = fb.choice !== null ? fb.choice : fb.helpful;
+    if (shown === helpful && !fb.error) return; // already the customer's rating
+    fb.choice = helpful;
+    fb.error = null;
+    renderFeedback(fb);
+    if (!fb.busy) sendFeedback(fb);
+  }
+
+  /**
+   * POSTs the customer's choice. One request at a time per answer: a click while one runs is
+   * sent when it returns (so the hub keeps the last choice, whatever order requests race in).
+   */
+  async function sendFeedback(fb) {
+    var session = state.session;
+    var epoch = state.epoch;
+    if (!session) return;
+    fb.busy = true;
+    renderFeedback(fb);
+    try {
+      while (fb.choice !== null) {
+        var helpful = fb.choice;
+        var data = await api(
+          "POST",
+          sessionPath(session, "/messages/" + encodeURIComponent(fb.id) + "/feedback"),
+          { token: session.token, body: { helpful: helpful } }
+        );
+        if (epoch !== state.epoch) return;
+        var rated = data && data.message;
+        fb.helpful = rated && typeof rated.helpful === "boolean" ? rated.helpful : helpful;
+        if (rated && rated.id === fb.id) state.messages.set(fb.id, rated);
+        if (fb.choice === helpful || fb.choice === fb.helpful) fb.choice = null; // settled
+        // A 👎 may bring the bot's follow-up (other topics, "Talk to a person"); the same
+        // messages also come over the socket, and addMessages drops whichever is second.
+        addMessages(data && data.messages);
+      }
+    } catch (error) {
+      if (epoch !== state.epoch) return;
+      fb.choice = null; // show what the hub has, which did not change
+      if (error.status === 404 || error.status === 409) {
+        fb.closed = true; // no such answer, or not one that can be rated
+        fb.error = "feedbackUnavailable";
+      } else {
+        fb.error = "feedbackFailed"; // the buttons stay usable: the next click tries again
+      }
+    } finally {
+      if (epoch === state.epoch) {
+        fb.busy = false;
+        renderFeedback(fb);
+      }
+    }
+  }
+
+  /** A message we already show arrived again (socket, history, a feedback answer). */
+  function updateMessage(message) {
+    if (!isRateable(message)) return;
+    var fb = state.feedback.get(message.id);
+    if (!fb) {
+      var node = state.nodes.get(message.id);
+      var known = state.messages.get(message.id);
+      if (!node || !known || known.sender !== "bot") return;
+      node.appendChild(feedbackNode(message)); // it became rateable after we first saw it
+    } else if (!fb.closed) {
+      fb.helpful = helpfulValue(message.helpful);
+      // While the customer's own choice is on its way, that choice stays on screen.
+      if (fb.choice === fb.helpful) fb.choice = null;
+      renderFeedback(fb);
+    }
+    state.messages.set(message.id, message);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -56,6 +56,18 @@ async def list_messages(request: web.Request) -> web.Response:
     return web.json_response({"messages": messages})
 
 
+@routes.post("/api/chat/sessions/{session_id}/messages/{message_id:\\d+}/feedback")
+async def answer_feedback(request: web.Request) -> web.Response:
+    conversation = await _conversation(request)
+    result = await chat.answer_feedback(
+        request.app[HUB],
+        conversation,
+        int(request.match_info["message_id"]),
+        await read_json(request),
+    )
+    return web.json_response(result)
+
+
 @routes.post("/api/chat/sessions/{session_id}/close")
 async def close_session(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
