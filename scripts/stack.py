@@ -22,8 +22,11 @@ from pathlib import Path
 
 import yaml
 
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.envs import HUB_PYTHON, RASA
+
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 class StackError(RuntimeError):
@@ -136,14 +139,15 @@ class Stack:
             **(extra_env or {}),
         }
         endpoints = self._write_endpoints(run_dir)
-        rasa = str(BIN / "rasa")
+        rasa = str(RASA)
         self.processes = {
             "actions": Process(
                 "actions",
                 [rasa, "run", "actions", "--actions", "bot.actions", "--port", str(actions_port)],
                 f"{self.actions_url}/health",
                 log_dir / "actions.log",
-                base_env,
+                # rasa-sdk listens on every interface unless told: only Rasa calls it
+                {**base_env, "SANIC_HOST": host},
             ),
             "rasa": Process(
                 "rasa",
@@ -169,7 +173,7 @@ class Stack:
             "hub": Process(
                 "hub",
                 [
-                    sys.executable,
+                    str(HUB_PYTHON),
                     "-m",
                     "ticketing",
                     "serve",
@@ -227,7 +231,6 @@ class Stack:
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.path.insert(0, str(ROOT))
     from scripts.train import ensure_model
 
     ports = {"hub": args.hub_port, "Rasa": args.rasa_port, "action server": args.actions_port}
@@ -243,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///var/helpdesk.db"
     print("applying database migrations ...", flush=True)
     migrate = subprocess.run(
-        [sys.executable, "-m", "ticketing", "db", "upgrade"],
+        [str(HUB_PYTHON), "-m", "ticketing", "db", "upgrade"],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True, text=True,
     )  # fmt: skip
@@ -252,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if os.environ.get("DEMO_DATA", "1") != "0":
         seeded = subprocess.run(
-            [sys.executable, "-m", "ticketing", "demo-data"],
+            [str(HUB_PYTHON), "-m", "ticketing", "demo-data"],
             cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
             capture_output=True, text=True,
         )  # fmt: skip

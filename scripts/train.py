@@ -18,6 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.envs import RASA, RASA_PYTHON, rasa_version
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "bot" / "models"
 LOG_DIR = ROOT / "var" / "log"
@@ -40,12 +44,7 @@ def cache_dir() -> Path:
 
 
 def _rasa_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("rasa")
-    except Exception:  # noqa: BLE001 - only part of the hash
-        return "unknown"
+    return rasa_version()
 
 
 def input_files() -> list[Path]:
@@ -88,7 +87,7 @@ def ensure_spacy_pipeline() -> None:
     if meta.exists() and meta.stat().st_mtime >= SPACY_BUILDER.stat().st_mtime:
         return
     subprocess.run(
-        [sys.executable, "-m", "bot.nlp.build_spacy"],
+        [str(RASA_PYTHON), "-m", "bot.nlp.build_spacy"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=True,
@@ -128,7 +127,7 @@ def ensure_model(quiet: bool = False) -> Path:
     started = time.monotonic()
     tmp_name = f"tmp-{os.getpid()}-{target.name[: -len('.tar.gz')]}"
     command = [
-        str(Path(sys.executable).with_name("rasa")),
+        str(RASA),
         "train",
         "--config", "config.yml",
         "--domain", "domain.yml",

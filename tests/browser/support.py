@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from scripts.envs import HUB_PYTHON
 
 if TYPE_CHECKING:  # Playwright is imported by the tests themselves, when they run
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -159,7 +160,7 @@ def start_hub(
         env.pop(name, None)
     with open(log_path, "wb") as log:  # the child keeps its own handle on the file
         process = subprocess.Popen(
-            [sys.executable, "-m", "ticketing", "serve", "--port", str(port)],
+            [str(HUB_PYTHON), "-m", "ticketing", "serve", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -204,7 +205,7 @@ def add_users_cli(
     runs: list[subprocess.Popen] = []
     for email, name, role in users:
         run = subprocess.Popen(
-            [sys.executable, "-m", "ticketing", "user", "add", email]
+            [str(HUB_PYTHON), "-m", "ticketing", "user", "add", email]
             + ["--role", role, "--name", name, "--teams", teams],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 from playwright.sync_api import APIRequestContext, Browser, Page, expect
+
+from scripts.envs import HUB_PYTHON
 
 from .support import (
     INTERNAL_TOKEN,
@@ -220,7 +221,7 @@ class Hub:
 
 def cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ticketing", *args],
+        [str(HUB_PYTHON), "-m", "ticketing", *args],
         input=stdin,
         capture_output=True,
         text=True,

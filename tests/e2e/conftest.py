@@ -13,7 +13,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -22,6 +21,7 @@ import aiohttp
 import pytest
 import yaml
 
+from scripts.envs import HUB_PYTHON
 from scripts.stack import ROOT, Stack, free_port
 from scripts.train import ensure_model
 
@@ -48,7 +48,7 @@ def always_open_shop(directory: Path) -> Path:
 
 def seed_demo_data(database_url: str, env: dict) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ticketing", "demo-data"],
+        [str(HUB_PYTHON), "-m", "ticketing", "demo-data"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), **env, "DATABASE_URL": database_url},
         capture_output=True,

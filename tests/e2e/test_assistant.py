@@ -14,10 +14,10 @@ import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from scripts.envs import RASA
 
 from .conftest import ROOT, query
 
@@ -78,7 +78,7 @@ def test_story_tests_pass(model, tmp_path):
     out = tmp_path / "results"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("rasa")), "test", "core",
+        [str(RASA), "test", "core",
          "--stories", str(ROOT / "tests" / "stories"), "--model", str(model),
          "--out", str(out), "--fail-on-prediction-errors"],
         cwd=ROOT, capture_output=True, text=True, timeout=1200, env=env,

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+from scripts.envs import RASA
 from scripts.stack import ROOT
 
 from .conftest import StaffSession, query
@@ -47,7 +46,7 @@ async def test_labelled_messages_export_to_valid_training_data(customer, running
     result = await asyncio.to_thread(
         subprocess.run,
         [
-            str(Path(sys.executable).with_name("rasa")),
+            str(RASA),
             "data",
             "validate",
             "--domain",

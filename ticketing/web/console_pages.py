@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ..i18n import normalize_locale
 from ..staff import has_role
+from .keys import USER
 from .pages import render
 
 routes = web.RouteTableDef()
@@ -421,7 +422,7 @@ def render_console(request: web.Request, template: str, **context: Any) -> web.R
         text = strings.get(key, key)
         return text.format(**values) if values else text
 
-    user = request.get("user")
+    user = request.get(USER)
     response = render(
         template,
         t=t,
@@ -452,14 +453,14 @@ def render_console(request: web.Request, template: str, **context: Any) -> web.R
 @routes.get("/login")
 async def login_page(request: web.Request) -> web.Response:
     next_path = safe_next(request.query.get("next"))
-    if request.get("user") is not None:
+    if request.get(USER) is not None:
         raise web.HTTPFound(next_path)
     return render_console(request, "login.html", next_path=next_path)
 
 
 @routes.get("/agent")
 async def agent_page(request: web.Request) -> web.Response:
-    if request.get("user") is None:
+    if request.get(USER) is None:
         raise web.HTTPFound("/login?next=/agent")
     return render_console(request, "agent.html", active="agent")
 
@@ -1051,7 +1052,7 @@ for _locale, _strings in SUPERVISOR_STRINGS.items():
 @routes.get("/supervisor")
 async def supervisor_page(request: web.Request) -> web.Response:
     """The supervisor console; agents get a 403 page, signed-out visitors the sign-in page."""
-    user = request.get("user")
+    user = request.get(USER)
     if user is None:
         raise web.HTTPFound("/login?next=/supervisor")
     if not has_role(user, "supervisor"):

@@ -9,7 +9,7 @@ from aiohttp import web
 from .. import staff
 from ..errors import ApiError
 from ..models import AuthSession, User
-from .keys import HUB
+from .keys import AUTH_SESSION, HUB, USER
 
 COOKIE = "helpdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -22,14 +22,14 @@ NO_CSRF = {"/api/auth/login"}
 @web.middleware
 async def staff_session(request: web.Request, handler):
     """Load the signed-in user for /api/ and staff pages; enforce CSRF on cookie writes."""
-    request["user"] = None
-    request["auth_session"] = None
+    request[USER] = None
+    request[AUTH_SESSION] = None
     token = request.cookies.get(COOKIE)
     if token and not request.path.startswith(PUBLIC_PREFIXES):
         async with request.app[HUB].sessions() as db:
             found = await staff.session_for(db, token)
         if found is not None:
-            request["user"], request["auth_session"] = found
+            request[USER], request[AUTH_SESSION] = found
             if request.method not in SAFE_METHODS and request.path not in NO_CSRF:
                 sent = request.headers.get(CSRF_HEADER, "")
                 if not secrets.compare_digest(sent, found[1].csrf_token):
@@ -39,7 +39,7 @@ async def staff_session(request: web.Request, handler):
 
 def require(request: web.Request, role: str = "agent") -> User:
     """The signed-in user with at least ``role``; 401 when signed out, 403 when not allowed."""
-    user: User | None = request.get("user")
+    user: User | None = request.get(USER)
     if user is None:
         raise ApiError(401, "unauthorized", "sign in first")
     if not staff.has_role(user, role):
@@ -48,7 +48,7 @@ def require(request: web.Request, role: str = "agent") -> User:
 
 
 def current_session(request: web.Request) -> AuthSession:
-    session = request.get("auth_session")
+    session = request.get(AUTH_SESSION)
     if session is None:
         raise ApiError(401, "unauthorized", "sign in first")
     return session
