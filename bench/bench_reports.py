@@ -38,7 +38,8 @@ from sqlalchemy import create_engine, event, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ticketing import db, demo_history, staff  # noqa: E402
+from ticketing import db, staff  # noqa: E402
+from ticketing.demo import history as demo_history  # noqa: E402
 from ticketing.models import User  # noqa: E402
 from ticketing.reports.stats import percentile  # noqa: E402
 from ticketing.settings import Settings  # noqa: E402

@@ -11,14 +11,10 @@ from .settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from .web.app import init_app
+    from .web.app import serve
 
     settings = Settings.from_env()
-    host = args.host or settings.host
-    port = args.port or settings.port
-    web.run_app(init_app(settings), host=host, port=port, print=lambda _: None)
+    serve(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
 
@@ -59,7 +55,7 @@ def _run(coro_factory):
 
 
 def _user_add(args: argparse.Namespace) -> int:
-    from .errors import ApiError
+    from .errors import HelpdeskError
     from .staff import create_user
 
     password = _read_password()
@@ -76,7 +72,7 @@ def _user_add(args: argparse.Namespace) -> int:
                 capacity=args.capacity,
             )
         )
-    except ApiError as error:
+    except HelpdeskError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
     print(f"added {user.role} {user.email} (id {user.id}, teams: {', '.join(teams)})")
@@ -138,7 +134,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     if args.conversations:
         import asyncio
 
-        from . import demo_history
+        from .demo import history as demo_history
 
         counts = asyncio.run(
             demo_history.generate(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import customers, orders, tickets
-from .errors import ApiError, invalid
+from .errors import HelpdeskError, invalid
 from .models import COMPLAINT_CATEGORIES, EMOTIONS, PRIORITIES, Complaint, Conversation, Customer
 from .shop import Shop
 
@@ -107,7 +107,7 @@ async def file(db: AsyncSession, shop: Shop, conversation: Conversation, data: d
     if data["order_number"]:
         try:
             order = await orders.lookup(db, data["order_number"])
-        except ApiError:
+        except HelpdeskError:
             verification = f"order {data['order_number']} was not found"
         else:
             order_facts = orders.order_json(order)

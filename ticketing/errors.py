@@ -1,16 +1,22 @@
-"""Errors that carry an HTTP status and a stable machine-readable code."""
+"""Errors the hub's callers can act on: a stable machine-readable code, a message, details.
+
+Each class says what kind of failure it is (bad input, not found, a conflict ...); the web
+layer (``ticketing/web/middlewares.py``) answers them as ``{"error": {"code", "message"}}``
+with the HTTP status of their kind, so nothing below ``web/`` knows about HTTP.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class ApiError(Exception):
-    """An error answered as ``{"error": {"code", "message"}}`` with ``status``."""
+class HelpdeskError(Exception):
+    """A failure reported to the caller; ``kind`` is one of the subclasses' kinds."""
 
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    kind = "invalid"
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
-        self.status = status
         self.code = code
         self.message = message
         self.details = details
@@ -21,9 +27,53 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def not_found(what: str) -> ApiError:
-    return ApiError(404, "not_found", f"{what} was not found")
+class BadRequest(HelpdeskError):
+    """The request is malformed (not JSON, not an object ...)."""
+
+    kind = "bad_request"
 
 
-def invalid(message: str, **details: Any) -> ApiError:
-    return ApiError(422, "invalid", message, **details)
+class Unauthorized(HelpdeskError):
+    """Who is asking is not known (no or a wrong token or session)."""
+
+    kind = "unauthorized"
+
+
+class Forbidden(HelpdeskError):
+    """Who is asking is known but may not do this."""
+
+    kind = "forbidden"
+
+
+class NotFound(HelpdeskError):
+    kind = "not_found"
+
+
+class Conflict(HelpdeskError):
+    """The current state does not allow it (someone else holds the ticket ...)."""
+
+    kind = "conflict"
+
+
+class TooLarge(HelpdeskError):
+    kind = "too_large"
+
+
+class Invalid(HelpdeskError):
+    """Well-formed but not acceptable (a field out of range ...)."""
+
+    kind = "invalid"
+
+
+class Misconfigured(HelpdeskError):
+    """The installation's configuration is wrong (not the caller's fault)."""
+
+    kind = "misconfigured"
+
+
+def not_found(what: str) -> NotFound:
+    return NotFound("not_found", f"{what} was not found")
+
+
+def invalid(message: str, **details: Any) -> Invalid:
+    return Invalid("invalid", message, **details)

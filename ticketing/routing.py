@@ -10,7 +10,7 @@ from sqlalchemy import func, nulls_first, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import tickets
-from .errors import ApiError
+from .errors import HelpdeskError
 from .models import Ticket, User, user_teams
 
 
@@ -47,7 +47,7 @@ async def auto_assign(db: AsyncSession, ticket: Ticket) -> User | None:
         try:
             if await tickets.claim(db, agent, ticket, how="auto-assigned"):
                 return agent
-        except ApiError as error:
+        except HelpdeskError as error:
             if error.code in ("conflict", "not_claimable"):
                 return None  # someone else took it meanwhile
             continue  # at capacity since we looked: try the next agent

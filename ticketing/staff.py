@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .errors import ApiError, invalid
+from .errors import Conflict, Unauthorized, invalid
 from .models import PRESENCE, ROLES, AuthSession, Team, User, user_teams, utcnow
 
 SESSION_TTL = timedelta(hours=12)
@@ -76,7 +76,7 @@ async def create_user(
     if not 1 <= capacity <= 50:
         raise invalid("capacity must be between 1 and 50", field="capacity")
     if await db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ApiError(409, "conflict", f"a user with e-mail {email} already exists")
+        raise Conflict("conflict", f"a user with e-mail {email} already exists")
     team_rows = await teams_by_key(db, teams or ["general"])
     user = User(
         email=email,
@@ -111,7 +111,7 @@ async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, st
     user = (await db.execute(select(User).where(User.email == email))).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if not ok or user is None or not user.active:
-        raise ApiError(401, "invalid_credentials", "e-mail or password is not correct")
+        raise Unauthorized("invalid_credentials", "e-mail or password is not correct")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
@@ -132,7 +132,8 @@ async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, st
 
 
 async def session_for(db: AsyncSession, token: str) -> tuple[User, AuthSession] | None:
-    """The active user and session of a cookie token, sliding its expiry."""
+    """The active user and session of a cookie token, sliding its expiry (the caller's
+    transaction commits the new expiry)."""
     row = (
         await db.execute(
             select(AuthSession, User)
@@ -149,7 +150,6 @@ async def session_for(db: AsyncSession, token: str) -> tuple[User, AuthSession] 
     if now - session.last_seen_at > timedelta(minutes=1):
         session.last_seen_at = now
         session.expires_at = now + SESSION_TTL
-        await db.commit()
     return user, session
 
 

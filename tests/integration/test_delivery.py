@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from ticketing.bus import SUPERVISOR_CHANNEL, ticket_channel
-from ticketing.delivery import MAX_ATTEMPTS, deliver_due, verify
 from ticketing.models import OutboxItem, Ticket, utcnow
+from ticketing.services.background import tick
+from ticketing.services.delivery import MAX_ATTEMPTS, deliver_due, verify
 from ticketing.web import webhook_views
 from ticketing.web.app import init_app
-from ticketing.worker import tick
 
 from .conftest import count_rows, hand_off, unused_port
 
@@ -485,7 +485,7 @@ async def test_the_background_worker_delivers_and_stops_cleanly(
 ):
     from ticketing.models import Webhook
     from ticketing.web.keys import HUB
-    from ticketing.worker import WORKER_TASK, worker_ctx
+    from ticketing.web.worker import WORKER_TASK, worker_ctx
 
     app = init_app(replace(settings, worker_interval=0.05))
     if worker_ctx not in app.cleanup_ctx:  # until app.py starts the worker itself

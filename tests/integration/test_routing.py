@@ -90,8 +90,8 @@ async def test_without_auto_assign_tickets_wait(client, make_staff):
 
 
 async def test_worker_assigns_waiting_tickets_when_an_agent_comes_online(auto_client):
+    from ticketing.services.background import tick
     from ticketing.web.keys import HUB
-    from ticketing.worker import tick
 
     waiting = await _handoff(auto_client)
     assert waiting["state"]["status"] == "queued"

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from ticketing.delivery import BASE_DELAY, MAX_DELAY, backoff, sign, verify
+from ticketing.services.delivery import BASE_DELAY, MAX_DELAY, backoff, sign, verify
 
 SECRET = "whsec-0123456789abcdef"
 BODY = b'{"event":"ticket.created","occurred_at":"2024-06-10T08:00:00Z","data":{"n":"T-1"}}'

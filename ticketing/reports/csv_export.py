@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from aiohttp import web
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CHUNK_ROWS = 200
 
 
 def safe_cell(value: Any) -> Any:
@@ -44,39 +41,3 @@ def encode_rows(rows: Iterable[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8")
-
-
-async def stream_csv(
-    request: web.Request,
-    filename: str,
-    header: Sequence[str],
-    rows: AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]],
-) -> web.StreamResponse:
-    """Send ``header`` and ``rows`` as a CSV attachment, ``CHUNK_ROWS`` rows per write."""
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        }
-    )
-    response.enable_chunked_encoding()
-    await response.prepare(request)
-    await response.write(encode_rows([header]))
-    chunk: list[Sequence[Any]] = []
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK_ROWS:
-                await response.write(encode_rows(chunk))
-                chunk = []
-    else:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK_ROWS:
-                await response.write(encode_rows(chunk))
-                chunk = []
-    if chunk:
-        await response.write(encode_rows(chunk))
-    await response.write_eof()
-    return response

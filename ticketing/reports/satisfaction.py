@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import ApiError
+from ..errors import Misconfigured
 from ..models import Rating
 from ..shop import Shop
 from .common import csat_block, in_period, survey_response
@@ -90,7 +90,7 @@ def csi_weights(shop: Shop, env: Mapping[str, str] | None = None) -> tuple[dict[
                 configured = configured["weights"]
             return parse_weights(configured, "shop.yml csi"), "shop.yml"
     except ValueError as exc:
-        raise ApiError(500, "bad_configuration", str(exc)) from None
+        raise Misconfigured("bad_configuration", str(exc)) from None
     return dict(DEFAULT_WEIGHTS), "default"
 
 

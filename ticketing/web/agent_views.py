@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from sqlalchemy import func, or_, select
 
-from .. import customers, desk, staff, tickets
+from .. import customers, staff, tickets
 from ..bus import (
     QUEUE_CHANNEL,
     SUPERVISOR_CHANNEL,
@@ -15,9 +15,10 @@ from ..bus import (
     conversation_channel,
     ticket_channel,
 )
-from ..errors import ApiError, invalid, not_found
+from ..errors import BadRequest, Conflict, HelpdeskError, invalid, not_found
 from ..models import CannedResponse, Conversation, Customer, Message, Team, Ticket, User, user_teams
 from ..serializers import iso
+from ..services import desk
 from ..ticket_detail import detail, team_map, ticket_json, user_names
 from .keys import HUB, WEBSOCKETS
 from .live import pump
@@ -213,7 +214,7 @@ async def agent_message(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     result = await desk.agent_message(
         request.app[HUB], user, _number(request), body.get("text"), body.get("buttons")
     )
@@ -360,7 +361,7 @@ async def update_customer(request: web.Request) -> web.Response:
     require(request, "supervisor")
     body = await read_json(request)
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     customer_id = int(request.match_info["customer_id"])
     async with request.app[HUB].sessions() as db, db.begin():
         await customers.update(db, customer_id, body)
@@ -377,7 +378,7 @@ def _canned_json(row: CannedResponse) -> dict[str, Any]:
 
 def _canned_fields(body: Any, partial: bool) -> dict[str, str]:
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     fields = {}
     for name, limit in (("shortcut", 40), ("title", 200), ("text", 2000)):
         if name not in body:
@@ -414,7 +415,7 @@ async def create_canned(request: web.Request) -> web.Response:
         if await db.scalar(
             select(CannedResponse.id).where(CannedResponse.shortcut == fields["shortcut"])
         ):
-            raise ApiError(409, "conflict", f"/{fields['shortcut']} already exists")
+            raise Conflict("conflict", f"/{fields['shortcut']} already exists")
         row = CannedResponse(**fields, updated_by=user.id)
         db.add(row)
     return web.json_response(_canned_json(row), status=201)
@@ -432,7 +433,7 @@ async def update_canned(request: web.Request) -> web.Response:
             if await db.scalar(
                 select(CannedResponse.id).where(CannedResponse.shortcut == fields["shortcut"])
             ):
-                raise ApiError(409, "conflict", f"/{fields['shortcut']} already exists")
+                raise Conflict("conflict", f"/{fields['shortcut']} already exists")
         for name, value in fields.items():
             setattr(row, name, value)
         row.updated_by = user.id
@@ -479,7 +480,7 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
                     try:
                         ticket = await tickets.by_number(db, number)
                         await tickets.check_team_rights(db, user, ticket)
-                    except ApiError as error:
+                    except HelpdeskError as error:
                         await ws.send_json({"type": "error", "error": error.body()["error"]})
                         return
                     conversation = (

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from .. import db, desk
+from .. import db
 from ..bus import create_bus
 from ..context import Hub
 from ..rasa_client import RasaClient
+from ..services import desk
 from ..settings import DEV_INTERNAL_TOKEN, Settings
 from ..shop import load_shop
-from ..worker import worker_ctx
 from . import (
     agent_views,
     auth_views,
@@ -31,6 +31,7 @@ from . import (
 from .keys import HUB, SETTINGS, WEBSOCKETS
 from .middlewares import cors, errors
 from .staff_auth import staff_session
+from .worker import worker_ctx
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +93,8 @@ def init_app(settings: Settings | None = None) -> web.Application:
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", pages.STATIC, name="static")
     return app
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the hub until interrupted (``python -m ticketing serve``)."""
+    web.run_app(init_app(settings), host=host, port=port, print=lambda _: None)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from .. import staff
 from ..bus import QUEUE_CHANNEL
-from ..errors import ApiError
+from ..errors import BadRequest, Invalid
 from ..models import User
 from .keys import HUB
 from .staff_auth import COOKIE, current_session, require, set_cookie
@@ -26,10 +26,10 @@ async def login(request: web.Request) -> web.Response:
     hub = request.app[HUB]
     body = await read_json(request)
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
-        raise ApiError(422, "invalid", "email and password are required")
+        raise Invalid("invalid", "email and password are required")
     async with hub.sessions() as db, db.begin():
         user, token, session = await staff.sign_in(db, email, password)
     response = web.json_response(await _me(request, user, session.csrf_token))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import WSMsgType, web
 
-from .. import chat
 from ..bus import conversation_channel
+from ..services import chat
 from .keys import HUB, WEBSOCKETS
 from .live import pump
 from .util import bearer_token, int_query, read_json

@@ -13,10 +13,12 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import chat, complaints, customers, desk, orders, routing, surveys, tickets
-from ..errors import ApiError, invalid, not_found
+from .. import complaints, customers, orders, surveys, tickets
+from ..errors import BadRequest, Forbidden, Unauthorized, invalid, not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
+from ..services import chat
+from ..services import handoff as handoff_service
 from .keys import HUB
 from .util import read_json
 
@@ -33,7 +35,7 @@ async def internal_auth(request: web.Request, handler):
         scheme, _, token = header.partition(" ")
         expected = request.app[HUB].settings.internal_token
         if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), expected):
-            raise ApiError(401, "unauthorized", "a valid internal API token is required")
+            raise Unauthorized("unauthorized", "a valid internal API token is required")
     return await handler(request)
 
 
@@ -42,7 +44,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     return body
 
 
@@ -118,35 +120,16 @@ async def handoff(request: web.Request) -> web.Response:
         raise invalid("summary must be a string", field="summary")
     if email is not None and (not isinstance(email, str) or "@" not in email):
         raise invalid("email is not an e-mail address", field="email")
-    async with hub.sessions() as db, db.begin():
-        conversation = await _conversation(db, request.match_info["session_id"])
-        tickets.validate_handoff(
-            str(body.get("reason", "requested")),
-            str(body.get("kind", "escalation")),
-            str(body.get("priority", "P3")),
-        )
-        if email:
-            await customers.attach(db, conversation, email, None)
-        result = await tickets.hand_off(
-            db,
-            hub.shop,
-            conversation,
-            str(body.get("reason", "requested")),
-            kind=str(body.get("kind", "escalation")),
-            priority=str(body.get("priority", "P3")),
-            summary=summary,
-        )
-        joined = None
-        if hub.settings.auto_assign and (result.created or result.reopened):
-            agent = await routing.auto_assign(db, result.ticket)
-            if agent is not None:
-                joined = desk.agent_joins(db, conversation, agent)
-                result.queue_position = None
-        agents = await tickets.online_agents(db, result.ticket.team_id)
-        due = result.ticket.first_response_due_at
-    if joined is not None:
-        await chat.publish_messages(hub, conversation.public_id, [joined])
-    await chat.publish_status(hub, conversation)
+    done = await handoff_service.hand_off(
+        hub,
+        request.match_info["session_id"],
+        str(body.get("reason", "requested")),
+        kind=str(body.get("kind", "escalation")),
+        priority=str(body.get("priority", "P3")),
+        summary=summary,
+        email=email,
+    )
+    result, agents, due = done.handoff, done.agents_online, done.first_response_due_at
     return web.json_response(
         {
             "ticket": ticket_brief(result.ticket),
@@ -211,7 +194,7 @@ async def ticket_status(request: web.Request) -> web.Response:
             and ticket.customer_email == conversation.customer_email
         )
         if ticket.conversation_id != conversation.id and not same_customer:
-            raise ApiError(403, "forbidden", "this ticket belongs to another customer")
+            raise Forbidden("forbidden", "this ticket belongs to another customer")
         complaint = await tickets.complaint_of(db, ticket)
     return web.json_response(
         {

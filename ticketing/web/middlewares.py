@@ -6,9 +6,21 @@ import logging
 
 from aiohttp import web
 
-from ..errors import ApiError
+from ..errors import HelpdeskError, Misconfigured
 
 log = logging.getLogger(__name__)
+
+# the HTTP status of each kind of error (ticketing/errors.py)
+STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_large": 413,
+    "invalid": 422,
+    "misconfigured": 500,
+}
 
 _CODES = {
     400: "bad_request",
@@ -28,27 +40,27 @@ def _is_api(request: web.Request) -> bool:
     return request.path.startswith(("/api/", "/internal/"))
 
 
-def error_response(error: ApiError) -> web.Response:
-    return web.json_response(error.body(), status=error.status)
+def error_response(error: HelpdeskError, status: int | None = None) -> web.Response:
+    return web.json_response(error.body(), status=status or STATUS.get(error.kind, 422))
 
 
 @web.middleware
 async def errors(request: web.Request, handler):
     try:
         return await handler(request)
-    except ApiError as error:
+    except HelpdeskError as error:
         return error_response(error)
     except web.HTTPException as exc:
         if not _is_api(request) or exc.status < 400:
             raise
         code = _CODES.get(exc.status, "http_error")
         message = exc.text if exc.text and not exc.text.startswith(str(exc.status)) else exc.reason
-        return error_response(ApiError(exc.status, code, message))
+        return error_response(HelpdeskError(code, message), exc.status)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _is_api(request):
             raise
-        return error_response(ApiError(500, "internal", "an unexpected error occurred"))
+        return error_response(Misconfigured("internal", "an unexpected error occurred"))
 
 
 CORS_PREFIX = "/api/chat/"

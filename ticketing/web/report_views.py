@@ -17,7 +17,6 @@ from ..reports import (
     actions,
     agents,
     complaints,
-    csv_export,
     improvement,
     privacy,
     satisfaction,
@@ -27,6 +26,7 @@ from ..reports import (
 )
 from ..reports.common import query_choices
 from ..reports.periods import parse_group, parse_period, today_in
+from .csv import stream_csv
 from .keys import HUB
 from .staff_auth import require
 from .util import int_query, read_json
@@ -67,9 +67,7 @@ def _report(name: str, build, module) -> None:
     async def as_csv(request: web.Request) -> web.StreamResponse:
         report = await build(request)
         filename = f"{name}_{report['period']['from']}_{report['period']['to']}.csv"
-        return await csv_export.stream_csv(
-            request, filename, module.CSV_HEADER, module.csv_rows(report)
-        )
+        return await stream_csv(request, filename, module.CSV_HEADER, module.csv_rows(report))
 
     routes.get(f"/api/reports/{name}")(as_json)
     routes.get(f"/api/reports/{name}.csv")(as_csv)
@@ -124,9 +122,7 @@ async def conversation_csv(request: web.Request) -> web.StreamResponse:
     async with hub.sessions() as db:
         filters = await transcripts.parse_filters(db, request.query, tz)
         rows = transcripts.iter_csv_rows(db, filters, _masked(hub, user))
-        return await csv_export.stream_csv(
-            request, "conversations.csv", transcripts.CSV_HEADER, rows
-        )
+        return await stream_csv(request, "conversations.csv", transcripts.CSV_HEADER, rows)
 
 
 @routes.get("/api/conversations/{session_id}")
@@ -145,7 +141,7 @@ async def tickets_csv(request: web.Request) -> web.StreamResponse:
     async with hub.sessions() as db:
         filters = await ticket_export.parse_ticket_filters(db, request.query, tz)
         rows = ticket_export.iter_ticket_rows(db, hub.shop, filters, _masked(hub, user))
-        return await csv_export.stream_csv(request, "tickets.csv", ticket_export.CSV_HEADER, rows)
+        return await stream_csv(request, "tickets.csv", ticket_export.CSV_HEADER, rows)
 
 
 # ------------------------------------------------------------------ improvement loop

@@ -7,8 +7,9 @@ import secrets
 from aiohttp import web
 
 from .. import staff
-from ..errors import ApiError
+from ..errors import Forbidden, Unauthorized
 from ..models import AuthSession, User
+from ..services import accounts
 from .keys import AUTH_SESSION, HUB, USER
 
 COOKIE = "helpdesk_session"
@@ -26,14 +27,13 @@ async def staff_session(request: web.Request, handler):
     request[AUTH_SESSION] = None
     token = request.cookies.get(COOKIE)
     if token and not request.path.startswith(PUBLIC_PREFIXES):
-        async with request.app[HUB].sessions() as db:
-            found = await staff.session_for(db, token)
+        found = await accounts.signed_in(request.app[HUB], token)
         if found is not None:
             request[USER], request[AUTH_SESSION] = found
             if request.method not in SAFE_METHODS and request.path not in NO_CSRF:
                 sent = request.headers.get(CSRF_HEADER, "")
                 if not secrets.compare_digest(sent, found[1].csrf_token):
-                    raise ApiError(403, "csrf", f"missing or wrong {CSRF_HEADER} header")
+                    raise Forbidden("csrf", f"missing or wrong {CSRF_HEADER} header")
     return await handler(request)
 
 
@@ -41,16 +41,16 @@ def require(request: web.Request, role: str = "agent") -> User:
     """The signed-in user with at least ``role``; 401 when signed out, 403 when not allowed."""
     user: User | None = request.get(USER)
     if user is None:
-        raise ApiError(401, "unauthorized", "sign in first")
+        raise Unauthorized("unauthorized", "sign in first")
     if not staff.has_role(user, role):
-        raise ApiError(403, "forbidden", f"this needs the {role} role")
+        raise Forbidden("forbidden", f"this needs the {role} role")
     return user
 
 
 def current_session(request: web.Request) -> AuthSession:
     session = request.get(AUTH_SESSION)
     if session is None:
-        raise ApiError(401, "unauthorized", "sign in first")
+        raise Unauthorized("unauthorized", "sign in first")
     return session
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from .. import surveys
-from ..errors import ApiError
+from ..errors import HelpdeskError, Invalid
 from ..i18n import t
 from ..models import Conversation, Rating, Ticket
 from .keys import HUB
@@ -77,9 +77,9 @@ async def survey_submit(request: web.Request) -> web.Response:
         ticket, conversation = await _ticket(request, db)
     try:
         if "csat" not in answers:
-            raise ApiError(422, "invalid", t("survey_csat_required", conversation.locale))
+            raise Invalid("invalid", t("survey_csat_required", conversation.locale))
         answers = surveys.validate_answers(answers)
-    except ApiError as error:
+    except HelpdeskError as error:
         return _page(ticket, conversation, None, error=error.message, status=422)
     async with request.app[HUB].sessions() as db, db.begin():
         current = await db.get(Conversation, conversation.id, with_for_update=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import ApiError
+from ..errors import BadRequest, Invalid
 
 
 async def read_json(request: web.Request, *, required: bool = True) -> Any:
@@ -15,12 +15,12 @@ async def read_json(request: web.Request, *, required: bool = True) -> Any:
     raw = await request.read()
     if not raw.strip():
         if required:
-            raise ApiError(400, "bad_request", "a JSON body is required")
+            raise BadRequest("bad_request", "a JSON body is required")
         return None
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "bad_request", "the body is not valid JSON") from exc
+        raise BadRequest("bad_request", "the body is not valid JSON") from exc
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -38,7 +38,7 @@ def int_query(request: web.Request, name: str, default: int, *, lo: int, hi: int
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ApiError(422, "invalid", f"{name} must be an integer", field=name) from exc
+        raise Invalid("invalid", f"{name} must be an integer", field=name) from exc
     if not lo <= value <= hi:
-        raise ApiError(422, "invalid", f"{name} must be between {lo} and {hi}", field=name)
+        raise Invalid("invalid", f"{name} must be between {lo} and {hi}", field=name)
     return value

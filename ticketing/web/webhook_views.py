@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from sqlalchemy import select, update
 
-from ..delivery import TEST_EVENT
 from ..errors import invalid, not_found
 from ..models import OutboxItem, Webhook, utcnow
 from ..outbox import WEBHOOK_EVENTS
 from ..serializers import iso
+from ..services.delivery import TEST_EVENT
 from .keys import HUB
 from .staff_auth import require
 from .util import int_query, read_json

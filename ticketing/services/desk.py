@@ -15,14 +15,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import outbox, tickets
-from .bus import QUEUE_CHANNEL, agent_channel, ticket_channel
+from .. import outbox, tickets
+from ..bus import QUEUE_CHANNEL, agent_channel, ticket_channel
+from ..context import Hub
+from ..errors import TooLarge, invalid
+from ..i18n import t
+from ..models import Conversation, Message, Ticket, User, utcnow
+from ..serializers import message_json
 from .chat import publish_messages, publish_status, start_survey
-from .context import Hub
-from .errors import ApiError, invalid
-from .i18n import t
-from .models import Conversation, Message, Ticket, User, utcnow
-from .serializers import message_json
+from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def validate_text(text: Any, field: str = "text") -> str:
     if not isinstance(text, str) or not text.strip():
         raise invalid(f"{field} must not be empty", field=field)
     if len(text) > MAX_TEXT:
-        raise ApiError(413, "too_long", f"{field} is longer than {MAX_TEXT} characters")
+        raise TooLarge("too_long", f"{field} is longer than {MAX_TEXT} characters")
     return text.strip()
 
 
@@ -112,17 +113,24 @@ def agent_joins(db, conversation: Conversation | None, agent: User) -> Message |
 
 
 async def claim(hub: Hub, user: User, number: str) -> Ticket:
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         agent = await db.get(User, user.id)
         ticket, conversation = await _load(db, number, lock=False)
         claimed = await tickets.claim(db, agent, ticket)
         joined = agent_joins(db, conversation, agent) if claimed else None
-    if claimed:
-        if conversation is not None:
-            if joined is not None:
-                await _publish(hub, conversation, [joined])
-            await publish_status(hub, conversation)
-        await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            if claimed:
+                if conversation is not None:
+                    if joined is not None:
+                        await _publish(hub, conversation, [joined])
+                    await publish_status(hub, conversation)
+                await _staff_event(
+                    hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+                )
+
+        uow.after_commit(committed)
     return ticket
 
 
@@ -132,7 +140,8 @@ async def agent_message(
     text = validate_text(text)
     buttons = validate_buttons(buttons)
     now = utcnow()
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         tickets.check_owner(user, ticket)
@@ -167,12 +176,18 @@ async def agent_message(
             },
         )
         emailed = await _email_if_away(hub, db, ticket, conversation, user, text, now)
-    await _publish(hub, conversation, [message])
-    await publish_status(hub, conversation)
-    staff_view = {**message_json(message), "author": user.name}
-    await _staff_event(
-        hub, ticket.number, {"type": "message", "ticket": ticket.number, "message": staff_view}
-    )
+        staff_view = {**message_json(message), "author": user.name}
+
+        async def committed() -> None:
+            await _publish(hub, conversation, [message])
+            await publish_status(hub, conversation)
+            await _staff_event(
+                hub,
+                ticket.number,
+                {"type": "message", "ticket": ticket.number, "message": staff_view},
+            )
+
+        uow.after_commit(committed)
     return {"message": staff_view, "emailed": emailed}
 
 
@@ -205,22 +220,29 @@ async def _email_if_away(hub, db, ticket, conversation, agent, text, now) -> boo
 
 async def add_note(hub: Hub, user: User, number: str, text: Any) -> dict[str, Any]:
     text = validate_text(text)
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, _ = await _load(db, number, lock=False)
         await tickets.check_team_rights(db, user, ticket)
         event = tickets.add_event(db, ticket, "note", actor_id=user.id, text=text)
         await db.flush()
         data = tickets.event_json(event, user.name)
-    await hub.bus.publish(
-        ticket_channel(ticket.number), {"type": "note", "ticket": ticket.number, "note": data}
-    )
+
+        async def committed() -> None:
+            await hub.bus.publish(
+                ticket_channel(ticket.number),
+                {"type": "note", "ticket": ticket.number, "note": data},
+            )
+
+        uow.after_commit(committed)
     return data
 
 
 async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
     if not isinstance(status, str):
         raise invalid("status is required", field="status")
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         if ticket.assignee_id not in (None, user.id):
@@ -232,41 +254,66 @@ async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
             and conversation.status in ("agent", "queued")
         ):
             conversation.status, conversation.agent_id = "bot", None
-    if conversation is not None:
-        await publish_status(hub, conversation)
-    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            if conversation is not None:
+                await publish_status(hub, conversation)
+            await _staff_event(
+                hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+            )
+
+        uow.after_commit(committed)
     return ticket
 
 
 async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Ticket:
     if not isinstance(changes, dict) or not changes:
         raise invalid("send the fields to change")
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         await tickets.update_fields(db, hub.shop, ticket, user, dict(changes))
-    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            await _staff_event(
+                hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+            )
+
+        uow.after_commit(committed)
     return ticket
 
 
 async def update_complaint(hub: Hub, user: User, number: str, changes: Any) -> None:
     if not isinstance(changes, dict) or not changes:
         raise invalid("send the fields to change")
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         await tickets.update_complaint(db, ticket, user, dict(changes))
-    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            await _staff_event(
+                hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+            )
+
+        uow.after_commit(committed)
 
 
 async def unassign(hub: Hub, user: User, number: str) -> Ticket:
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         tickets.check_owner(user, ticket)
         tickets.unassign(db, ticket, user)
         left = _requeue(db, conversation, user)
-    await _after_requeue(hub, conversation, left, ticket)
+
+        async def committed() -> None:
+            await _after_requeue(hub, conversation, left, ticket)
+
+        uow.after_commit(committed)
     return ticket
 
 
@@ -301,13 +348,14 @@ async def transfer(
         raise invalid("team must be a team key", field="team")
     if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
         raise invalid("agent_id must be a user id", field="agent_id")
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         if ticket.assignee_id not in (None, user.id):
             tickets.check_owner(user, ticket)
         if escalate and team is None:
-            from .models import Team
+            from ..models import Team
 
             team = await db.scalar(select(Team.key).where(Team.dedicated.is_(True)).limit(1))
         target = await tickets.transfer(
@@ -318,16 +366,21 @@ async def transfer(
             message = _requeue(db, conversation, user)
         elif conversation is not None and conversation.status in ("agent", "queued"):
             message = agent_joins(db, conversation, target)
-    await _after_requeue(hub, conversation, message, ticket)
-    if target is not None:
-        await hub.bus.publish(
-            agent_channel(target.id), {"type": "assigned", "ticket": ticket.number}
-        )
+
+        async def committed() -> None:
+            await _after_requeue(hub, conversation, message, ticket)
+            if target is not None:
+                await hub.bus.publish(
+                    agent_channel(target.id), {"type": "assigned", "ticket": ticket.number}
+                )
+
+        uow.after_commit(committed)
     return ticket
 
 
 async def return_to_bot(hub: Hub, user: User, number: str) -> Ticket:
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         tickets.check_owner(user, ticket)
@@ -341,9 +394,15 @@ async def return_to_bot(hub: Hub, user: User, number: str) -> Ticket:
         )
         db.add(message)
         tickets.add_event(db, ticket, "returned_to_bot", actor_id=user.id)
-    await _publish(hub, conversation, [message])
-    await publish_status(hub, conversation)
-    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            await _publish(hub, conversation, [message])
+            await publish_status(hub, conversation)
+            await _staff_event(
+                hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+            )
+
+        uow.after_commit(committed)
     return ticket
 
 
@@ -358,7 +417,8 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
             raise invalid(f"{name} must be text", field=name)
     now = utcnow()
     survey_token = None
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
         tickets.check_owner(user, ticket)
@@ -415,23 +475,30 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
                 ticket=ticket.number,
             )
             ticket.customer_notified_at = now
-    if conversation is not None:
-        await _publish(hub, conversation, messages)
-        await publish_status(hub, conversation)
-        # Rasa may be slow: the agent's click must not wait for the survey.
-        task = asyncio.create_task(start_survey(hub, conversation, ticket))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-    await _staff_event(hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number})
+
+        async def committed() -> None:
+            if conversation is not None:
+                await _publish(hub, conversation, messages)
+                await publish_status(hub, conversation)
+                # Rasa may be slow: the agent's click must not wait for the survey.
+                task = asyncio.create_task(start_survey(hub, conversation, ticket))
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+            await _staff_event(
+                hub, ticket.number, {"type": "ticket_changed", "ticket": ticket.number}
+            )
+
+        uow.after_commit(committed)
     return ticket
 
 
 async def auto_assign_waiting(hub: Hub) -> int:
     """Give waiting tickets to free online agents (AUTO_ASSIGN); the number assigned."""
-    from . import routing
+    from .. import routing
 
     joined: list[tuple[Conversation, Message, User]] = []
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         for ticket, agent in await routing.assign_waiting(db):
             conversation = (
                 await db.get(Conversation, ticket.conversation_id)
@@ -441,10 +508,14 @@ async def auto_assign_waiting(hub: Hub) -> int:
             message = agent_joins(db, conversation, agent)
             if message is not None:
                 joined.append((conversation, message, agent))
-    for conversation, message, agent in joined:
-        await _publish(hub, conversation, [message])
-        await publish_status(hub, conversation)
-        await hub.bus.publish(agent_channel(agent.id), {"type": "assigned"})
-    if joined:
-        await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+
+        async def committed() -> None:
+            for conversation, message, agent in joined:
+                await _publish(hub, conversation, [message])
+                await publish_status(hub, conversation)
+                await hub.bus.publish(agent_channel(agent.id), {"type": "assigned"})
+            if joined:
+                await hub.bus.publish(QUEUE_CHANNEL, {"type": "queue_changed"})
+
+        uow.after_commit(committed)
     return len(joined)

@@ -17,14 +17,24 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import customers, outbox, tickets
-from .bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
-from .context import Hub
-from .errors import ApiError, invalid
-from .i18n import normalize_locale, t
-from .models import Conversation, Message, Ticket, utcnow
-from .rasa_client import BotTurn, RasaUnavailable
-from .serializers import message_json, ticket_brief
+from .. import customers, outbox, tickets
+from ..bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
+from ..context import Hub
+from ..errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    invalid,
+)
+from ..i18n import normalize_locale, t
+from ..models import Conversation, Message, Ticket, utcnow
+from ..rasa_client import BotTurn, RasaUnavailable
+from ..serializers import message_json, ticket_brief
+from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +60,7 @@ class NewMessage:
     @classmethod
     def from_body(cls, body: Any, max_length: int) -> NewMessage:
         if not isinstance(body, dict):
-            raise ApiError(400, "bad_request", "the body must be a JSON object")
+            raise BadRequest("bad_request", "the body must be a JSON object")
         text, payload = body.get("text"), body.get("payload")
         if payload is not None:
             if not isinstance(payload, str) or not payload.strip():
@@ -66,8 +76,8 @@ class NewMessage:
         if not text.strip():
             raise invalid("text must not be empty", field="text")
         if len(text) > max_length:
-            raise ApiError(
-                413, "too_long", f"text is longer than {max_length} characters", limit=max_length
+            raise TooLarge(
+                "too_long", f"text is longer than {max_length} characters", limit=max_length
             )
         return cls(text=text.strip(), payload=None)
 
@@ -89,7 +99,7 @@ async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
     if body is None:
         body = {}
     if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
+        raise BadRequest("bad_request", "the body must be a JSON object")
     locale = body.get("locale")
     if locale is not None and not isinstance(locale, str):
         raise invalid("locale must be a string such as 'en' or 'zh-CN'", field="locale")
@@ -110,7 +120,8 @@ async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
         customer_name=name,
         customer_email=email.lower() if email else None,
     )
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         db.add(conversation)
         if email:
             await db.flush()
@@ -121,22 +132,22 @@ async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
 async def authenticate(hub: Hub, public_id: str, token: str | None) -> Conversation:
     """The conversation ``public_id`` if ``token`` is its token (401/403/404 otherwise)."""
     if not token:
-        raise ApiError(401, "unauthorized", "a session token is required")
+        raise Unauthorized("unauthorized", "a session token is required")
     token_hash = hash_token(token)
     async with hub.sessions() as db:
         conversation = (
             await db.execute(select(Conversation).where(Conversation.public_id == public_id))
         ).scalar_one_or_none()
         if conversation is None:
-            raise ApiError(404, "not_found", "chat session was not found")
+            raise NotFound("not_found", "chat session was not found")
         if secrets.compare_digest(conversation.token_hash, token_hash):
             return conversation
         other = await db.scalar(
             select(Conversation.id).where(Conversation.token_hash == token_hash)
         )
     if other is not None:
-        raise ApiError(403, "forbidden", "this token belongs to another chat session")
-    raise ApiError(401, "unauthorized", "the session token is not valid")
+        raise Forbidden("forbidden", "this token belongs to another chat session")
+    raise Unauthorized("unauthorized", "the session token is not valid")
 
 
 async def session_state(hub: Hub, conversation_id: int) -> dict[str, Any]:
@@ -166,7 +177,8 @@ async def mark_seen(hub: Hub, conversation: Conversation) -> None:
     if seen is not None and (now - seen).total_seconds() < 60:
         return
     conversation.customer_seen_at = now
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         await db.execute(
             update(Conversation)
             .where(Conversation.id == conversation.id)
@@ -207,8 +219,8 @@ async def _replay(db: AsyncSession, conversation_id: int, key: str, new: NewMess
         )
     ).scalar_one()
     if (original.text, original.payload) != (new.text, new.payload):
-        raise ApiError(
-            422, "idempotency_key_reused", "this Idempotency-Key was used for a different message"
+        raise Invalid(
+            "idempotency_key_reused", "this Idempotency-Key was used for a different message"
         )
     replies = (
         await db.execute(
@@ -219,7 +231,8 @@ async def _replay(db: AsyncSession, conversation_id: int, key: str, new: NewMess
 
 
 async def _store(hub: Hub, messages: list[Message]) -> None:
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         db.add_all(messages)
 
 
@@ -324,7 +337,8 @@ async def _bot_turn(
         log.warning("Rasa unavailable for %s: %s", conversation.public_id, exc)
         return await _bot_unavailable(hub, conversation, customer_message, new)
 
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         stored = await db.get(Message, customer_message.id)
         stored.intent, stored.confidence = turn.intent, turn.confidence
         stored.entities, stored.emotion = turn.entities, turn.emotion
@@ -341,7 +355,11 @@ async def _bot_turn(
             if answer is not None:
                 answer.rateable = True
         db.add_all(replies)
-    await publish_messages(hub, conversation.public_id, replies)
+
+        async def committed() -> None:
+            await publish_messages(hub, conversation.public_id, replies)
+
+        uow.after_commit(committed)
     return replies
 
 
@@ -375,10 +393,10 @@ async def answer_feedback(
     async with hub.sessions() as db, db.begin():
         message = await db.get(Message, message_id, with_for_update=True)
         if message is None or message.conversation_id != conversation.id:
-            raise ApiError(404, "not_found", "message was not found in this chat session")
+            raise NotFound("not_found", "message was not found in this chat session")
         if message.sender != "bot" or not message.rateable:
-            raise ApiError(
-                409, "not_rateable", "only the assistant's answers can be rated", field="helpful"
+            raise Conflict(
+                "not_rateable", "only the assistant's answers can be rated", field="helpful"
             )
         changed = message.helpful is not helpful
         message.helpful, message.feedback_at = helpful, utcnow()
@@ -408,23 +426,25 @@ async def _bot_unavailable(
     """Rasa failed: apologise and offer a human; a click on that offer hands off directly."""
     locale = conversation.locale
     if new.payload == REQUEST_HUMAN_PAYLOAD:
-        async with hub.sessions() as db, db.begin():
-            current = await db.get(Conversation, conversation.id, with_for_update=True)
-            handoff = await tickets.hand_off(db, hub.shop, current, "bot_unavailable")
+        from .handoff import hand_off_in  # the hand-off service builds on this module
+
+        async with unit_of_work(hub) as uow:
+            current = await uow.db.get(Conversation, conversation.id, with_for_update=True)
+            done = await hand_off_in(uow, current, "bot_unavailable")
             reply = Message(
                 conversation_id=conversation.id,
                 sender="system",
                 text=t(
                     "handoff_fallback",
                     locale,
-                    number=handoff.ticket.number,
-                    position=handoff.queue_position,
+                    number=done.handoff.ticket.number,
+                    position=done.handoff.queue_position,
                 ),
                 reply_to_id=customer_message.id,
             )
-            db.add(reply)
-        await publish_messages(hub, conversation.public_id, [reply])
-        await publish_status(hub, conversation)
+            uow.db.add(reply)
+            # after the status (and the agent's arrival) that the hand-off publishes
+            uow.after_commit(lambda: publish_messages(hub, conversation.public_id, [reply]))
         return [reply]
 
     reply = Message(
@@ -440,7 +460,8 @@ async def _bot_unavailable(
 
 
 async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         current = await db.get(Conversation, conversation.id, with_for_update=True)
         goodbye = None
         # The survey is offered once, to customers who said something.
@@ -455,14 +476,18 @@ async def close_session(hub: Hub, conversation: Conversation) -> dict[str, Any]:
                 text=t("chat_closed", current.locale),
             )
             db.add(goodbye)
-    if goodbye is not None:
-        await publish_messages(hub, conversation.public_id, [goodbye])
-        await publish_status(hub, conversation)
-        if offer_survey:
-            ticket = None
-            async with hub.sessions() as db:
-                ticket = await tickets.latest_ticket(db, conversation.id)
-            await start_survey(hub, conversation, ticket)
+
+        async def committed() -> None:
+            if goodbye is not None:
+                await publish_messages(hub, conversation.public_id, [goodbye])
+                await publish_status(hub, conversation)
+                if offer_survey:
+                    ticket = None
+                    async with hub.sessions() as db:
+                        ticket = await tickets.latest_ticket(db, conversation.id)
+                    await start_survey(hub, conversation, ticket)
+
+        uow.after_commit(committed)
     return await session_state(hub, conversation.id)
 
 
@@ -480,8 +505,13 @@ async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | No
     replies = _bot_messages(conversation.id, turn, None)
     if not replies:
         return
-    async with hub.sessions() as db, db.begin():
+    async with unit_of_work(hub) as uow:
+        db = uow.db
         db.add_all(replies)
         current = await db.get(Conversation, conversation.id)
         current.survey_offered_at = current.survey_offered_at or utcnow()
-    await publish_messages(hub, conversation.public_id, replies)
+
+        async def committed() -> None:
+            await publish_messages(hub, conversation.public_id, replies)
+
+        uow.after_commit(committed)

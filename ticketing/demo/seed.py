@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import staff
-from .models import Customer, Order, User
+from .. import staff
+from ..models import Customer, Order, User
 
 DEMO_PASSWORD = "northwind-demo"
 DEMO_STAFF = [

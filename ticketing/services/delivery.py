@@ -2,7 +2,7 @@
 
 Producers (``ticketing.outbox``) write :class:`~ticketing.models.OutboxItem` rows in the same
 transaction as the change that causes them; :func:`deliver_due` (run by the background worker,
-``ticketing.worker``) picks the due ones and sends them.
+``ticketing.services.background``) picks the due ones and sends them.
 
 Several hub instances may run it at once. Each item is *claimed* with a conditional UPDATE
 (``status`` becomes ``sending`` and ``next_attempt_at`` a lease ``LEASE`` ahead) that only one
@@ -35,7 +35,7 @@ jittered, at most 6 h, longer when the receiver sends ``Retry-After``); after
 Verifying a delivery in a receiver (aiohttp shown; any framework works the same way, as long
 as the *raw* body bytes are checked before parsing them)::
 
-    from ticketing.delivery import verify
+    from ticketing.services.delivery import verify
 
     async def helpdesk_hook(request):
         body = await request.read()
@@ -79,9 +79,9 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select, update
 
-from .context import Hub
-from .models import OutboxItem, Webhook, utcnow
-from .settings import Settings
+from ..context import Hub
+from ..models import OutboxItem, Webhook, utcnow
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 mail_log = logging.getLogger("ticketing.mail")
