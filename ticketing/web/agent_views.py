@@ -33,7 +33,7 @@ def _number(request: web.Request) -> str:
 
 
 async def _ticket_response(request: web.Request, number: str) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     user = require(request)
     async with hub.sessions() as db:
         ticket = await tickets.by_number(db, number)
@@ -44,10 +44,10 @@ async def _ticket_response(request: web.Request, number: str) -> web.Response:
 # ------------------------------------------------------------------ queue and lists
 
 
-@routes.get("/api/queue")
+@routes.get("/queue")
 async def queue(request: web.Request) -> web.Response:
     """Unassigned tickets of the agent's teams (all teams for supervisors), in queue order."""
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     user = require(request)
     team_key = request.query.get("team")
     async with hub.sessions() as db:
@@ -131,10 +131,10 @@ async def _customer_flags(db, ids: set[int]) -> dict[int, tuple[bool, bool]]:
     return {r.id: (r.vip, r.dispute) for r in rows}
 
 
-@routes.get("/api/tickets")
+@routes.get("/tickets")
 async def list_tickets(request: web.Request) -> web.Response:
     """Tickets filtered by status, priority, team, assignee (``me`` or an id), kind, q."""
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     user = require(request)
     q = request.query
     limit = int_query(request, "limit", 50, lo=1, hi=200)
@@ -197,110 +197,114 @@ async def list_tickets(request: web.Request) -> web.Response:
 # ------------------------------------------------------------------ one ticket
 
 
-@routes.get("/api/tickets/{number}")
+@routes.get("/tickets/{number}")
 async def get_ticket(request: web.Request) -> web.Response:
     return await _ticket_response(request, _number(request))
 
 
-@routes.post("/api/tickets/{number}/claim")
+@routes.post("/tickets/{number}/claim")
 async def claim(request: web.Request) -> web.Response:
     user = require(request)
-    ticket = await desk.claim(request.app[HUB], user, _number(request))
+    ticket = await desk.claim(request.config_dict[HUB], user, _number(request))
     return await _ticket_response(request, ticket.number)
 
 
-@routes.post("/api/tickets/{number}/messages")
+@routes.post("/tickets/{number}/messages")
 async def agent_message(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest("bad_request", "the body must be a JSON object")
     result = await desk.agent_message(
-        request.app[HUB], user, _number(request), body.get("text"), body.get("buttons")
+        request.config_dict[HUB], user, _number(request), body.get("text"), body.get("buttons")
     )
     return web.json_response(result, status=201)
 
 
-@routes.post("/api/tickets/{number}/notes")
+@routes.post("/tickets/{number}/notes")
 async def add_note(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
     text = body.get("text") if isinstance(body, dict) else None
-    note = await desk.add_note(request.app[HUB], user, _number(request), text)
+    note = await desk.add_note(request.config_dict[HUB], user, _number(request), text)
     return web.json_response(note, status=201)
 
 
-@routes.post("/api/tickets/{number}/resolve")
+@routes.post("/tickets/{number}/resolve")
 async def resolve(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
-    ticket = await desk.resolve(request.app[HUB], user, _number(request), body)
+    ticket = await desk.resolve(request.config_dict[HUB], user, _number(request), body)
     return await _ticket_response(request, ticket.number)
 
 
-@routes.post("/api/tickets/{number}/status")
+@routes.post("/tickets/{number}/status")
 async def set_status(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
     status = body.get("status") if isinstance(body, dict) else None
-    ticket = await desk.set_status(request.app[HUB], user, _number(request), status)
+    ticket = await desk.set_status(request.config_dict[HUB], user, _number(request), status)
     return await _ticket_response(request, ticket.number)
 
 
-@routes.patch("/api/tickets/{number}")
+@routes.patch("/tickets/{number}")
 async def update_ticket(request: web.Request) -> web.Response:
     user = require(request)
     ticket = await desk.update_fields(
-        request.app[HUB], user, _number(request), await read_json(request)
+        request.config_dict[HUB], user, _number(request), await read_json(request)
     )
     return await _ticket_response(request, ticket.number)
 
 
-@routes.patch("/api/tickets/{number}/complaint")
+@routes.patch("/tickets/{number}/complaint")
 async def update_complaint(request: web.Request) -> web.Response:
     user = require(request)
     number = _number(request)
-    await desk.update_complaint(request.app[HUB], user, number, await read_json(request))
+    await desk.update_complaint(request.config_dict[HUB], user, number, await read_json(request))
     return await _ticket_response(request, number)
 
 
-@routes.post("/api/tickets/{number}/transfer")
+@routes.post("/tickets/{number}/transfer")
 async def transfer(request: web.Request) -> web.Response:
     user = require(request)
-    ticket = await desk.transfer(request.app[HUB], user, _number(request), await read_json(request))
+    ticket = await desk.transfer(
+        request.config_dict[HUB], user, _number(request), await read_json(request)
+    )
     return await _ticket_response(request, ticket.number)
 
 
-@routes.post("/api/tickets/{number}/escalate")
+@routes.post("/tickets/{number}/escalate")
 async def escalate(request: web.Request) -> web.Response:
     """Flag a complex case and move it to the dedicated team that owns it until solved."""
     user = require(request)
     body = await read_json(request, required=False) or {}
-    ticket = await desk.transfer(request.app[HUB], user, _number(request), body, escalate=True)
+    ticket = await desk.transfer(
+        request.config_dict[HUB], user, _number(request), body, escalate=True
+    )
     return await _ticket_response(request, ticket.number)
 
 
-@routes.post("/api/tickets/{number}/unassign")
+@routes.post("/tickets/{number}/unassign")
 async def unassign(request: web.Request) -> web.Response:
     user = require(request)
-    ticket = await desk.unassign(request.app[HUB], user, _number(request))
+    ticket = await desk.unassign(request.config_dict[HUB], user, _number(request))
     return await _ticket_response(request, ticket.number)
 
 
-@routes.post("/api/tickets/{number}/return-to-bot")
+@routes.post("/tickets/{number}/return-to-bot")
 async def return_to_bot(request: web.Request) -> web.Response:
     user = require(request)
-    ticket = await desk.return_to_bot(request.app[HUB], user, _number(request))
+    ticket = await desk.return_to_bot(request.config_dict[HUB], user, _number(request))
     return await _ticket_response(request, ticket.number)
 
 
 # ------------------------------------------------------------------ people
 
 
-@routes.get("/api/teams")
+@routes.get("/teams")
 async def list_teams(request: web.Request) -> web.Response:
     require(request)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         teams = await team_map(db)
     return web.json_response(
         {
@@ -311,11 +315,11 @@ async def list_teams(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/agents")
+@routes.get("/agents")
 async def list_agents(request: web.Request) -> web.Response:
     """Staff with presence, capacity and current load (for transfers and supervisors)."""
     require(request)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         users = (
             (await db.execute(select(User).where(User.active.is_(True)).order_by(User.name)))
             .scalars()
@@ -347,25 +351,25 @@ async def list_agents(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/customers/{customer_id:\\d+}")
+@routes.get("/customers/{customer_id:\\d+}")
 async def get_customer(request: web.Request) -> web.Response:
     require(request)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         return web.json_response(
             await customers.profile(db, int(request.match_info["customer_id"]))
         )
 
 
-@routes.patch("/api/customers/{customer_id:\\d+}")
+@routes.patch("/customers/{customer_id:\\d+}")
 async def update_customer(request: web.Request) -> web.Response:
     require(request, "supervisor")
     body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest("bad_request", "the body must be a JSON object")
     customer_id = int(request.match_info["customer_id"])
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         await customers.update(db, customer_id, body)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         return web.json_response(await customers.profile(db, customer_id))
 
 
@@ -397,21 +401,21 @@ def _canned_fields(body: Any, partial: bool) -> dict[str, str]:
     return fields
 
 
-@routes.get("/api/canned-responses")
+@routes.get("/canned-responses")
 async def list_canned(request: web.Request) -> web.Response:
     require(request)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         rows = (
             await db.execute(select(CannedResponse).order_by(CannedResponse.shortcut))
         ).scalars()
         return web.json_response({"canned_responses": [_canned_json(r) for r in rows]})
 
 
-@routes.post("/api/canned-responses")
+@routes.post("/canned-responses")
 async def create_canned(request: web.Request) -> web.Response:
     user = require(request, "supervisor")
     fields = _canned_fields(await read_json(request), partial=False)
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         if await db.scalar(
             select(CannedResponse.id).where(CannedResponse.shortcut == fields["shortcut"])
         ):
@@ -421,11 +425,11 @@ async def create_canned(request: web.Request) -> web.Response:
     return web.json_response(_canned_json(row), status=201)
 
 
-@routes.patch("/api/canned-responses/{id:\\d+}")
+@routes.patch("/canned-responses/{id:\\d+}")
 async def update_canned(request: web.Request) -> web.Response:
     user = require(request, "supervisor")
     fields = _canned_fields(await read_json(request), partial=True)
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         row = await db.get(CannedResponse, int(request.match_info["id"]))
         if row is None:
             raise not_found("canned response")
@@ -440,10 +444,10 @@ async def update_canned(request: web.Request) -> web.Response:
     return web.json_response(_canned_json(row))
 
 
-@routes.delete("/api/canned-responses/{id:\\d+}")
+@routes.delete("/canned-responses/{id:\\d+}")
 async def delete_canned(request: web.Request) -> web.Response:
     require(request, "supervisor")
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         row = await db.get(CannedResponse, int(request.match_info["id"]))
         if row is None:
             raise not_found("canned response")
@@ -454,18 +458,18 @@ async def delete_canned(request: web.Request) -> web.Response:
 # ------------------------------------------------------------------ live events
 
 
-@routes.get("/api/agent/ws")
+@routes.get("/agent/ws")
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     """Live queue, personal assignments, and the tickets the console has open.
 
     Client messages: ``{"type": "subscribe", "ticket": "T-000001"}``,
     ``{"type": "unsubscribe", "ticket": ...}``, ``{"type": "typing", "ticket": ...}``.
     """
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     user = require(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)
+    request.config_dict[WEBSOCKETS].add(ws)
     channels = [QUEUE_CHANNEL, agent_channel(user.id)]
     if staff.has_role(user, "supervisor"):
         channels.append(SUPERVISOR_CHANNEL)

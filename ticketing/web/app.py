@@ -30,7 +30,7 @@ from . import (
 )
 from .keys import HUB, SETTINGS, WEBSOCKETS
 from .middlewares import cors, errors
-from .staff_auth import staff_session
+from .staff_auth import staff_pages, staff_session
 from .worker import worker_ctx
 
 log = logging.getLogger(__name__)
@@ -67,32 +67,49 @@ async def _close_websockets(app: web.Application) -> None:
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
+# Every route of the hub, by audience: each audience is a sub-application with its own
+# middleware (the chat API answers CORS, the staff API reads the session cookie and checks
+# CSRF, the internal API wants its token); pages and static files are the root's.
+AUDIENCES = {
+    # prefix: (modules, middlewares)
+    "/api/chat": ((chat_views,), (cors,)),
+    "/internal": ((internal_views,), (internal_views.internal_auth,)),
+    "/api": ((auth_views, agent_views, report_views, webhook_views, openapi), (staff_session,)),
+}
+PAGES = (health, pages, console_pages, survey_views)
+
+
 def init_app(settings: Settings | None = None) -> web.Application:
-    app = web.Application(
-        middlewares=[cors, errors, internal_views.internal_auth, staff_session],
-        client_max_size=MAX_BODY_BYTES,
-    )
+    app = web.Application(middlewares=[errors, staff_pages], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings or Settings.from_env()
     app[WEBSOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_hub_ctx)
     app.cleanup_ctx.append(worker_ctx)  # after _hub_ctx: it needs app[HUB]
     app.on_shutdown.append(_close_websockets)
-    for module in (
-        chat_views,
-        internal_views,
-        auth_views,
-        agent_views,
-        health,
-        openapi,
-        pages,
-        console_pages,
-        report_views,
-        survey_views,
-        webhook_views,
-    ):
+    for module in PAGES:
         app.router.add_routes(module.routes)
     app.router.add_static("/static/", pages.STATIC, name="static")
+    # longest prefix first: /api/chat before /api
+    for prefix, (modules, middlewares) in AUDIENCES.items():
+        audience = web.Application(middlewares=list(middlewares), client_max_size=MAX_BODY_BYTES)
+        for module in modules:
+            audience.router.add_routes(module.routes)
+        app.add_subapp(prefix, audience)
     return app
+
+
+def route_table(app: web.Application) -> list[tuple[str, str]]:
+    """``(method, path)`` of every route the hub serves, sub-applications included (their
+    resources already carry the prefix)."""
+    found: list[tuple[str, str]] = []
+    for resource in app.router.resources():
+        if isinstance(resource, web.PrefixedSubAppResource):
+            found.extend(route_table(resource._app))
+            continue
+        for route in resource:
+            if route.method != "HEAD":
+                found.append((route.method, resource.canonical))
+    return found
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -16,14 +16,14 @@ routes = web.RouteTableDef()
 
 
 async def _me(request: web.Request, user: User, csrf_token: str) -> dict:
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         teams = await staff.team_keys_of(db, user.id)
     return {"user": staff.user_json(user, teams), "csrf_token": csrf_token}
 
 
-@routes.post("/api/auth/login")
+@routes.post("/auth/login")
 async def login(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest("bad_request", "the body must be a JSON object")
@@ -38,9 +38,9 @@ async def login(request: web.Request) -> web.Response:
     return response
 
 
-@routes.post("/api/auth/logout")
+@routes.post("/auth/logout")
 async def logout(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     session = current_session(request)
     async with hub.sessions() as db, db.begin():
         await staff.sign_out(db, session.id)
@@ -50,15 +50,15 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-@routes.get("/api/auth/me")
+@routes.get("/auth/me")
 async def me(request: web.Request) -> web.Response:
     user = require(request)
     return web.json_response(await _me(request, user, current_session(request).csrf_token))
 
 
-@routes.post("/api/presence")
+@routes.post("/presence")
 async def presence(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     user = require(request)
     body = await read_json(request)
     value = body.get("presence") if isinstance(body, dict) else None

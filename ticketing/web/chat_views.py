@@ -15,13 +15,13 @@ routes = web.RouteTableDef()
 
 async def _conversation(request: web.Request, token: str | None = None):
     return await chat.authenticate(
-        request.app[HUB], request.match_info["session_id"], token or bearer_token(request)
+        request.config_dict[HUB], request.match_info["session_id"], token or bearer_token(request)
     )
 
 
-@routes.post("/api/chat/sessions")
+@routes.post("/sessions")
 async def create_session(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     body = await read_json(request, required=False)
     conversation, token = await chat.create_session(hub, body)
     state = await chat.session_state(hub, conversation.id)
@@ -29,15 +29,15 @@ async def create_session(request: web.Request) -> web.Response:
     return web.json_response({**state, "token": token, "messages": messages}, status=201)
 
 
-@routes.get("/api/chat/sessions/{session_id}")
+@routes.get("/sessions/{session_id}")
 async def get_session(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
-    return web.json_response(await chat.session_state(request.app[HUB], conversation.id))
+    return web.json_response(await chat.session_state(request.config_dict[HUB], conversation.id))
 
 
-@routes.post("/api/chat/sessions/{session_id}/messages")
+@routes.post("/sessions/{session_id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     conversation = await _conversation(request)
     new = chat.NewMessage.from_body(await read_json(request), hub.settings.max_message_length)
     messages = await chat.post_customer_message(
@@ -46,21 +46,21 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"messages": messages})
 
 
-@routes.get("/api/chat/sessions/{session_id}/messages")
+@routes.get("/sessions/{session_id}/messages")
 async def list_messages(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
-    await chat.mark_seen(request.app[HUB], conversation)
+    await chat.mark_seen(request.config_dict[HUB], conversation)
     after = int_query(request, "after", 0, lo=0, hi=2**62)
     limit = int_query(request, "limit", 200, lo=1, hi=500)
-    messages = await chat.list_messages(request.app[HUB], conversation.id, after, limit)
+    messages = await chat.list_messages(request.config_dict[HUB], conversation.id, after, limit)
     return web.json_response({"messages": messages})
 
 
-@routes.post("/api/chat/sessions/{session_id}/messages/{message_id:\\d+}/feedback")
+@routes.post("/sessions/{session_id}/messages/{message_id:\\d+}/feedback")
 async def answer_feedback(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
     result = await chat.answer_feedback(
-        request.app[HUB],
+        request.config_dict[HUB],
         conversation,
         int(request.match_info["message_id"]),
         await read_json(request),
@@ -68,10 +68,10 @@ async def answer_feedback(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
-@routes.post("/api/chat/sessions/{session_id}/close")
+@routes.post("/sessions/{session_id}/close")
 async def close_session(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
-    return web.json_response(await chat.close_session(request.app[HUB], conversation))
+    return web.json_response(await chat.close_session(request.config_dict[HUB], conversation))
 
 
 async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
@@ -90,13 +90,13 @@ async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
             await chat.customer_typing(hub, conversation)
 
 
-@routes.get("/api/chat/sessions/{session_id}/ws")
+@routes.get("/sessions/{session_id}/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     conversation = await _conversation(request, request.query.get("token"))
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    request.app[WEBSOCKETS].add(ws)
+    request.config_dict[WEBSOCKETS].add(ws)
     async with hub.bus.subscribe(conversation_channel(conversation.public_id)) as queue:
         await ws.send_json({"type": "status", **await chat.session_state(hub, conversation.id)})
         await pump(ws, queue, _drain(ws, hub, conversation))

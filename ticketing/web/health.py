@@ -12,7 +12,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     try:
         async with hub.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

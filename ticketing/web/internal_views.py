@@ -30,12 +30,12 @@ MINUTES_PER_CHAT = 6
 
 @web.middleware
 async def internal_auth(request: web.Request, handler):
-    if request.path.startswith("/internal/"):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        expected = request.app[HUB].settings.internal_token
-        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), expected):
-            raise Unauthorized("unauthorized", "a valid internal API token is required")
+    """The internal API's middleware: every call needs the shared bearer token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    expected = request.config_dict[HUB].settings.internal_token
+    if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), expected):
+        raise Unauthorized("unauthorized", "a valid internal API token is required")
     return await handler(request)
 
 
@@ -64,9 +64,9 @@ def _wait_minutes(position: int | None, agents_online: int) -> int | None:
     return max(1, math.ceil(position / agents_online) * MINUTES_PER_CHAT)
 
 
-@routes.get("/internal/conversations/{session_id}")
+@routes.get("/conversations/{session_id}")
 async def conversation_info(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     async with hub.sessions() as db:
         conversation = await _conversation(db, request.match_info["session_id"], lock=False)
         customer = (
@@ -85,10 +85,10 @@ async def conversation_info(request: web.Request) -> web.Response:
     return web.json_response(state)
 
 
-@routes.get("/internal/availability")
+@routes.get("/availability")
 async def availability(request: web.Request) -> web.Response:
     """Whether a human can answer now, and honest expectations when not."""
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     now = utcnow()
     calendar = hub.shop.calendar
     async with hub.sessions() as db:
@@ -110,10 +110,10 @@ async def availability(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/internal/conversations/{session_id}/handoff")
+@routes.post("/conversations/{session_id}/handoff")
 async def handoff(request: web.Request) -> web.Response:
     """Queue the conversation for a human agent; answers the ticket and queue position."""
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     body = await _json_object(request)
     summary, email = body.get("summary"), body.get("email")
     if summary is not None and not isinstance(summary, str):
@@ -144,16 +144,16 @@ async def handoff(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/internal/orders/{number}")
+@routes.get("/orders/{number}")
 async def order(request: web.Request) -> web.Response:
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         found = await orders.lookup(db, request.match_info["number"])
         return web.json_response(orders.order_json(found))
 
 
-@routes.post("/internal/complaints")
+@routes.post("/complaints")
 async def file_complaint(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     body = await _json_object(request)
     session_id = body.get("session_id")
     if not isinstance(session_id, str):
@@ -179,10 +179,10 @@ async def file_complaint(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/internal/tickets/{number}")
+@routes.get("/tickets/{number}")
 async def ticket_status(request: web.Request) -> web.Response:
     """A ticket's stage, for the customer whose ticket it is (403 for anyone else)."""
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     session_id = request.query.get("session_id")
     if not session_id:
         raise invalid("session_id is required", field="session_id")
@@ -211,9 +211,9 @@ async def ticket_status(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/internal/conversations/{session_id}/rating")
+@routes.post("/conversations/{session_id}/rating")
 async def rating(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     answers = surveys.validate_answers(await _json_object(request))
     async with hub.sessions() as db, db.begin():
         conversation = await _conversation(db, request.match_info["session_id"])
@@ -227,18 +227,18 @@ async def rating(request: web.Request) -> web.Response:
     return web.json_response({"rating": data, "created": created})
 
 
-@routes.post("/internal/conversations/{session_id}/survey-offered")
+@routes.post("/conversations/{session_id}/survey-offered")
 async def survey_offered(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     async with hub.sessions() as db, db.begin():
         conversation = await _conversation(db, request.match_info["session_id"])
         await surveys.mark_offered(db, conversation)
     return web.json_response({"offered": True})
 
 
-@routes.post("/internal/conversations/{session_id}/customer")
+@routes.post("/conversations/{session_id}/customer")
 async def attach_customer(request: web.Request) -> web.Response:
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     body = await _json_object(request)
     email, name = body.get("email"), body.get("name")
     if not isinstance(email, str) or "@" not in email or len(email) > 320:

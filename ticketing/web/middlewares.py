@@ -63,7 +63,6 @@ async def errors(request: web.Request, handler):
         return error_response(Misconfigured("internal", "an unexpected error occurred"))
 
 
-CORS_PREFIX = "/api/chat/"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -74,12 +73,10 @@ CORS_HEADERS = {
 
 @web.middleware
 async def cors(request: web.Request, handler):
-    """Let the widget embedded on any site call the customer chat API.
+    """Let the widget embedded on any site call the customer chat API (its sub-application).
 
     Safe for any origin: the chat API uses bearer tokens, never cookies.
     """
-    if not request.path.startswith(CORS_PREFIX):
-        return await handler(request)
     if request.method == "OPTIONS":
         return web.Response(status=204, headers=CORS_HEADERS)
     response = await handler(request)

@@ -18,6 +18,6 @@ def document() -> dict:
     return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 
 
-@routes.get("/api/openapi.json")
+@routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(document())

@@ -37,7 +37,7 @@ ROLE = "supervisor"
 
 def _context(request: web.Request) -> tuple[Hub, User, ZoneInfo]:
     user = require(request, ROLE)
-    hub = request.app[HUB]
+    hub = request.config_dict[HUB]
     return hub, user, ZoneInfo(hub.shop.calendar.timezone)
 
 
@@ -69,8 +69,8 @@ def _report(name: str, build, module) -> None:
         filename = f"{name}_{report['period']['from']}_{report['period']['to']}.csv"
         return await stream_csv(request, filename, module.CSV_HEADER, module.csv_rows(report))
 
-    routes.get(f"/api/reports/{name}")(as_json)
-    routes.get(f"/api/reports/{name}.csv")(as_csv)
+    routes.get(f"/reports/{name}")(as_json)
+    routes.get(f"/reports/{name}.csv")(as_csv)
 
 
 async def _complaints(request: web.Request) -> dict[str, Any]:
@@ -105,7 +105,7 @@ _report("satisfaction", _satisfaction, satisfaction)
 # ------------------------------------------------------------------ transcripts
 
 
-@routes.get("/api/conversations")
+@routes.get("/conversations")
 async def conversation_list(request: web.Request) -> web.Response:
     hub, user, tz = _context(request)
     page = int_query(request, "page", 1, lo=1, hi=100_000)
@@ -116,7 +116,7 @@ async def conversation_list(request: web.Request) -> web.Response:
     return web.json_response(data)
 
 
-@routes.get("/api/conversations.csv")
+@routes.get("/conversations.csv")
 async def conversation_csv(request: web.Request) -> web.StreamResponse:
     hub, user, tz = _context(request)
     async with hub.sessions() as db:
@@ -125,7 +125,7 @@ async def conversation_csv(request: web.Request) -> web.StreamResponse:
         return await stream_csv(request, "conversations.csv", transcripts.CSV_HEADER, rows)
 
 
-@routes.get("/api/conversations/{session_id}")
+@routes.get("/conversations/{session_id}")
 async def conversation_detail(request: web.Request) -> web.Response:
     hub, user, _ = _context(request)
     async with hub.sessions() as db:
@@ -135,7 +135,7 @@ async def conversation_detail(request: web.Request) -> web.Response:
     return web.json_response(data)
 
 
-@routes.get("/api/tickets.csv")
+@routes.get("/tickets.csv")
 async def tickets_csv(request: web.Request) -> web.StreamResponse:
     hub, user, tz = _context(request)
     async with hub.sessions() as db:
@@ -158,7 +158,7 @@ def _threshold(request: web.Request) -> float:
     return value
 
 
-@routes.get("/api/reports/live")
+@routes.get("/reports/live")
 async def live_report(request: web.Request) -> web.Response:
     """Queue size and the oldest waiting chat, right now (cheap enough to poll)."""
     hub, _, _ = _context(request)
@@ -166,7 +166,7 @@ async def live_report(request: web.Request) -> web.Response:
         return web.json_response(await summary.live(db, hub.shop, utcnow()))
 
 
-@routes.get("/api/nlu/review")
+@routes.get("/nlu/review")
 async def nlu_review(request: web.Request) -> web.Response:
     hub, _, tz = _context(request)
     period = parse_period(request.query, tz, default_days=30)
@@ -177,7 +177,7 @@ async def nlu_review(request: web.Request) -> web.Response:
     return web.json_response(data)
 
 
-@routes.get("/api/nlu/labels")
+@routes.get("/nlu/labels")
 async def nlu_labels(request: web.Request) -> web.Response:
     hub, _, _ = _context(request)
     page = int_query(request, "page", 1, lo=1, hi=100_000)
@@ -186,7 +186,7 @@ async def nlu_labels(request: web.Request) -> web.Response:
         return web.json_response(await improvement.list_labels(db, page, per_page))
 
 
-@routes.post("/api/nlu/labels")
+@routes.post("/nlu/labels")
 async def nlu_label(request: web.Request) -> web.Response:
     hub, user, _ = _context(request)
     ids, label = improvement.validate_label_body(
@@ -197,7 +197,7 @@ async def nlu_label(request: web.Request) -> web.Response:
     return web.json_response({"labels": labels}, status=201)
 
 
-@routes.delete("/api/nlu/labels/{id:\\d+}")
+@routes.delete("/nlu/labels/{id:\\d+}")
 async def nlu_unlabel(request: web.Request) -> web.Response:
     hub, _, _ = _context(request)
     async with hub.sessions() as db, db.begin():
@@ -205,7 +205,7 @@ async def nlu_unlabel(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@routes.get("/api/nlu/export")
+@routes.get("/nlu/export")
 async def nlu_export(request: web.Request) -> web.Response:
     hub, _, _ = _context(request)
     only_new = request.query.get("only_new", "").lower() in ("1", "true", "yes")
@@ -224,7 +224,7 @@ async def nlu_export(request: web.Request) -> web.Response:
 # ------------------------------------------------------------------ improvement actions
 
 
-@routes.get("/api/improvement-actions")
+@routes.get("/improvement-actions")
 async def action_list(request: web.Request) -> web.Response:
     hub, _, tz = _context(request)
     statuses = query_choices(request.query, "status", actions.STATUSES)
@@ -235,7 +235,7 @@ async def action_list(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/improvement-actions")
+@routes.post("/improvement-actions")
 async def action_create(request: web.Request) -> web.Response:
     hub, user, tz = _context(request)
     body = await read_json(request)
@@ -244,7 +244,7 @@ async def action_create(request: web.Request) -> web.Response:
     return web.json_response(item, status=201)
 
 
-@routes.get("/api/improvement-actions/{id:\\d+}")
+@routes.get("/improvement-actions/{id:\\d+}")
 async def action_get(request: web.Request) -> web.Response:
     hub, _, tz = _context(request)
     async with hub.sessions() as db:
@@ -252,7 +252,7 @@ async def action_get(request: web.Request) -> web.Response:
         return web.json_response(actions.action_json(action, _today(tz)))
 
 
-@routes.patch("/api/improvement-actions/{id:\\d+}")
+@routes.patch("/improvement-actions/{id:\\d+}")
 async def action_update(request: web.Request) -> web.Response:
     hub, _, tz = _context(request)
     body = await read_json(request)

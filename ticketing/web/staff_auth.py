@@ -15,25 +15,36 @@ from .keys import AUTH_SESSION, HUB, USER
 COOKIE = "helpdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Paths that never use the staff cookie (the customer chat API, internal API, sign-in).
-PUBLIC_PREFIXES = ("/api/chat/", "/internal/", "/api/openapi.json", "/api/survey/")
 NO_CSRF = {"/api/auth/login"}
+
+
+async def _load_user(request: web.Request) -> tuple | None:
+    request[USER] = None
+    request[AUTH_SESSION] = None
+    token = request.cookies.get(COOKIE)
+    found = await accounts.signed_in(request.config_dict[HUB], token) if token else None
+    if found is not None:
+        request[USER], request[AUTH_SESSION] = found
+    return found
 
 
 @web.middleware
 async def staff_session(request: web.Request, handler):
-    """Load the signed-in user for /api/ and staff pages; enforce CSRF on cookie writes."""
-    request[USER] = None
-    request[AUTH_SESSION] = None
-    token = request.cookies.get(COOKIE)
-    if token and not request.path.startswith(PUBLIC_PREFIXES):
-        found = await accounts.signed_in(request.app[HUB], token)
-        if found is not None:
-            request[USER], request[AUTH_SESSION] = found
-            if request.method not in SAFE_METHODS and request.path not in NO_CSRF:
-                sent = request.headers.get(CSRF_HEADER, "")
-                if not secrets.compare_digest(sent, found[1].csrf_token):
-                    raise Forbidden("csrf", f"missing or wrong {CSRF_HEADER} header")
+    """The staff API's middleware: load the signed-in user; enforce CSRF on cookie writes."""
+    found = await _load_user(request)
+    if found is not None and request.method not in SAFE_METHODS and request.path not in NO_CSRF:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent, found[1].csrf_token):
+            raise Forbidden("csrf", f"missing or wrong {CSRF_HEADER} header")
+    return await handler(request)
+
+
+@web.middleware
+async def staff_pages(request: web.Request, handler):
+    """The root application's middleware: the staff pages know who is signed in (the APIs'
+    sub-applications have their own middleware and are left alone)."""
+    if len(request.match_info.apps) == 1:
+        await _load_user(request)
     return await handler(request)
 
 

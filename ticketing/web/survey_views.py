@@ -54,7 +54,7 @@ def _page(ticket, conversation, rating, error=None, thanks=False, status=200) ->
 
 @routes.get("/survey/{token}")
 async def survey_form(request: web.Request) -> web.Response:
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         ticket, conversation = await _ticket(request, db)
         rating = (
             await db.execute(select(Rating).where(Rating.conversation_id == conversation.id))
@@ -73,7 +73,7 @@ async def survey_submit(request: web.Request) -> web.Response:
         answers["resolved"] = form["resolved"] == "yes"
     if form.get("comment", "").strip():
         answers["comment"] = form["comment"]
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         ticket, conversation = await _ticket(request, db)
     try:
         if "csat" not in answers:
@@ -81,8 +81,8 @@ async def survey_submit(request: web.Request) -> web.Response:
         answers = surveys.validate_answers(answers)
     except HelpdeskError as error:
         return _page(ticket, conversation, None, error=error.message, status=422)
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         current = await db.get(Conversation, conversation.id, with_for_update=True)
         rating, _ = await surveys.record(db, current, answers)
-    await surveys.publish_rating(request.app[HUB], ticket.number)
+    await surveys.publish_rating(request.config_dict[HUB], ticket.number)
     return _page(ticket, conversation, rating, thanks=True)

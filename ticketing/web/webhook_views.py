@@ -140,17 +140,17 @@ async def _get(db, webhook_id: int) -> Webhook:
 # ------------------------------------------------------------------ views
 
 
-@routes.get("/api/webhooks")
+@routes.get("/webhooks")
 async def list_webhooks(request: web.Request) -> web.Response:
     require(request, "admin")
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         hooks = (await db.execute(select(Webhook).order_by(Webhook.id))).scalars().all()
     return web.json_response(
         {"webhooks": [webhook_json(h) for h in hooks], "events": list(WEBHOOK_EVENTS)}
     )
 
 
-@routes.post("/api/webhooks")
+@routes.post("/webhooks")
 async def create_webhook(request: web.Request) -> web.Response:
     """Register a webhook; the answer is the only place its secret is ever shown."""
     require(request, "admin")
@@ -168,21 +168,21 @@ async def create_webhook(request: web.Request) -> web.Response:
         active=active,
         created_at=utcnow(),
     )
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         db.add(hook)
         await db.flush()
     return web.json_response({"webhook": {**webhook_json(hook), "secret": hook.secret}}, status=201)
 
 
-@routes.get("/api/webhooks/{id}")
+@routes.get("/webhooks/{id}")
 async def get_webhook(request: web.Request) -> web.Response:
     require(request, "admin")
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         hook = await _get(db, _id(request))
     return web.json_response({"webhook": webhook_json(hook)})
 
 
-@routes.patch("/api/webhooks/{id}")
+@routes.patch("/webhooks/{id}")
 async def update_webhook(request: web.Request) -> web.Response:
     """Change ``url``, ``events`` or ``active``; queued deliveries follow the new settings."""
     require(request, "admin")
@@ -197,20 +197,20 @@ async def update_webhook(request: web.Request) -> web.Response:
         changes["events"] = _events(body["events"])
     if "active" in body:
         changes["active"] = _active(body["active"])
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         hook = await _get(db, webhook_id)
         for name, value in changes.items():
             setattr(hook, name, value)
     return web.json_response({"webhook": webhook_json(hook)})
 
 
-@routes.delete("/api/webhooks/{id}")
+@routes.delete("/webhooks/{id}")
 async def delete_webhook(request: web.Request) -> web.Response:
     """Remove the webhook and cancel its queued deliveries (their history stays)."""
     require(request, "admin")
     webhook_id = _id(request)
     now = utcnow()
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         hook = await _get(db, webhook_id)
         await db.delete(hook)
         # Cancel now rather than when they come due: SQLite may give the next webhook this id.
@@ -227,13 +227,13 @@ async def delete_webhook(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@routes.get("/api/webhooks/{id}/deliveries")
+@routes.get("/webhooks/{id}/deliveries")
 async def list_deliveries(request: web.Request) -> web.Response:
     """The webhook's most recent deliveries, newest first (``?limit=``, default 50)."""
     require(request, "admin")
     webhook_id = _id(request)
     limit = int_query(request, "limit", 50, lo=1, hi=200)
-    async with request.app[HUB].sessions() as db:
+    async with request.config_dict[HUB].sessions() as db:
         hook = await _get(db, webhook_id)
         items = (
             (
@@ -255,13 +255,13 @@ async def list_deliveries(request: web.Request) -> web.Response:
     return web.json_response({"deliveries": [delivery_json(i) for i in items]})
 
 
-@routes.post("/api/webhooks/{id}/test")
+@routes.post("/webhooks/{id}/test")
 async def test_webhook(request: web.Request) -> web.Response:
     """Queue a signed ``webhook.test`` delivery (sent even while the webhook is disabled)."""
     user = require(request, "admin")
     webhook_id = _id(request)
     now = utcnow()
-    async with request.app[HUB].sessions() as db, db.begin():
+    async with request.config_dict[HUB].sessions() as db, db.begin():
         hook = await _get(db, webhook_id)
         item = OutboxItem(
             kind="webhook",
