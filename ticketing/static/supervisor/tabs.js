@@ -1,0 +1,82 @@
+/*
+ * Supervisor console: the tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION).
+ */
+import { $, state, TABS, validDate } from "./core.js";
+import { loadActions } from "./actions.js";
+import { loadAgentsReport } from "./agents.js";
+import { loadComplaints } from "./complaints.js";
+import { loadSummary } from "./dashboard.js";
+import { loadLabels, loadReview } from "./improve.js";
+import { periodKey, setPeriod } from "./period.js";
+import { loadSatisfaction } from "./satisfaction.js";
+import { loadConversations, loadPeople, openConversation } from "./transcripts.js";
+
+// ---------------------------------------------------------------------------------------
+// Tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION)
+// ---------------------------------------------------------------------------------------
+
+export function selectTab(tab, opts) {
+  if (TABS.indexOf(tab) < 0) tab = "dashboard";
+  state.tab = tab;
+  TABS.forEach(function (name) {
+    var button = $("tab-" + name);
+    var selected = name === tab;
+    button.setAttribute("aria-selected", String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    $("panel-" + name).hidden = !selected;
+  });
+  if (!(opts && opts.keepHash)) {
+    var hash = "#" + tab;
+    if (window.location.hash !== hash) history.replaceState(null, "", hash);
+  }
+  if (opts && opts.focus) $("tab-" + tab).focus();
+  loadTab(tab);
+}
+
+export function loadTab(tab) {
+  var key = periodKey();
+  if (tab === "transcripts") {
+    loadPeople();
+    if (state.loaded.transcripts !== key) {
+      state.loaded.transcripts = key;
+      loadConversations();
+    }
+    return;
+  }
+  if (tab === "actions") {
+    loadActions();
+    return;
+  }
+  if (state.loaded[tab] === key) return;
+  state.loaded[tab] = key;
+  if (tab === "dashboard") loadSummary();
+  else if (tab === "complaints") loadComplaints();
+  else if (tab === "satisfaction") loadSatisfaction();
+  else if (tab === "agents") loadAgentsReport();
+  else if (tab === "improve") {
+    loadReview();
+    loadLabels();
+  }
+}
+
+var ALIASES = { "report=summary": "dashboard", "report=dashboard": "dashboard", "report=nlu": "improve" };
+
+export function route() {
+  var hash = decodeURIComponent(window.location.hash.replace(/^#/, ""));
+  var parts = hash.split("&");
+  var head = parts[0];
+  if (ALIASES[head]) head = ALIASES[head];
+  else if (head.indexOf("report=") === 0) head = head.slice("report=".length);
+  var params = {};
+  parts.slice(1).forEach(function (part) {
+    var i = part.indexOf("=");
+    if (i > 0) params[part.slice(0, i)] = part.slice(i + 1);
+  });
+  if (validDate(params.from) && validDate(params.to)) setPeriod(params.from, params.to, "init");
+  if (head.indexOf("transcript=") === 0) {
+    selectTab("transcripts", { keepHash: true });
+    openConversation(head.slice("transcript=".length));
+    return;
+  }
+  selectTab(TABS.indexOf(head) >= 0 ? head : state.tab, { keepHash: !head });
+}
