@@ -9,7 +9,8 @@ from ``bot.components.emotion``, ``ood`` the out-of-domain gate's verdict
 ``answered``, ``clarified``, ``declined`` or ``handed_off`` (``decision_of``). The hub stores
 them on the customer's turn. Unlike ``RestInput``
 it answers HTTP 500 when the turn fails, so the hub can tell the customer instead of showing
-nothing.
+nothing, and it wants the hub's bearer token when ``RASA_TOKEN`` is set (the same secret as
+Rasa's ``--auth-token``).
 
 Empathy is a post-processing step here, after the dialogue has produced its answer:
 
@@ -29,6 +30,8 @@ The step never fails the turn: on any error the dialogue's own messages are retu
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -222,6 +225,10 @@ class HubInput(RestInput):
 
         @hub_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            expected = os.environ.get("RASA_TOKEN")
+            sent = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+            if expected and not secrets.compare_digest(sent, expected):
+                return response.json({"error": "a valid token is required"}, status=401)
             body = request.json or {}
             sender_id = body.get("sender")
             text = body.get("message")

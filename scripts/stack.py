@@ -116,6 +116,7 @@ class Stack:
         hub_port: int = 8080,
         rasa_port: int = 5005,
         actions_port: int = 5055,
+        internal_port: int | None = None,
         database_url: str = "sqlite:///var/helpdesk.db",
         log_dir: Path = ROOT / "var" / "log",
         run_dir: Path = ROOT / "var" / "run",
@@ -123,17 +124,25 @@ class Stack:
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.hub_url = f"http://{host}:{hub_port}"
+        # the internal API listens on loopback only, on a port of its own
+        self.internal_port = internal_port or free_port()
+        self.hub_internal_url = f"http://127.0.0.1:{self.internal_port}"
         self.rasa_url = f"http://{host}:{rasa_port}"
         self.actions_url = f"http://{host}:{actions_port}"
         self.database_url = database_url
         self.internal_token = secrets.token_urlsafe(24)
+        # Rasa's --auth-token, which the hub sends (and the hub channel checks)
+        self.rasa_token = secrets.token_urlsafe(24)
         base_env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
             "DATABASE_URL": database_url,
             "HUB_URL": self.hub_url,
+            "HUB_INTERNAL_URL": self.hub_internal_url,
+            "HUB_INTERNAL_PORT": str(self.internal_port),
             "RASA_URL": self.rasa_url,
             "HUB_INTERNAL_TOKEN": self.internal_token,
+            "RASA_TOKEN": self.rasa_token,
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
@@ -155,6 +164,8 @@ class Stack:
                     rasa,
                     "run",
                     "--enable-api",
+                    "--auth-token",
+                    self.rasa_token,
                     "--model",
                     str(model),
                     "--interface",
@@ -166,7 +177,7 @@ class Stack:
                     "--endpoints",
                     str(endpoints),
                 ],  # fmt: skip
-                f"{self.rasa_url}/status",
+                f"{self.rasa_url}/status?token={self.rasa_token}",
                 log_dir / "rasa.log",
                 base_env,
             ),
@@ -233,12 +244,18 @@ class Stack:
 def run(args: argparse.Namespace) -> int:
     from scripts.train import ensure_model
 
-    ports = {"hub": args.hub_port, "Rasa": args.rasa_port, "action server": args.actions_port}
+    ports = {
+        "hub": args.hub_port,
+        "hub internal API": args.internal_port,
+        "Rasa": args.rasa_port,
+        "action server": args.actions_port,
+    }
     busy = [f"{name} port {port}" for name, port in ports.items() if port_in_use(port)]
     if busy:
         print(
-            f"Cannot start: {', '.join(busy)} already in use (set HUB_PORT, RASA_PORT, "
-            "ACTIONS_PORT to use others, or stop what is running there).",
+            f"Cannot start: {', '.join(busy)} already in use (set HUB_PORT, "
+            "HUB_INTERNAL_PORT, RASA_PORT, ACTIONS_PORT to use others, or stop what is running "
+            "there).",
             file=sys.stderr,
         )
         return 1
@@ -266,6 +283,7 @@ def run(args: argparse.Namespace) -> int:
     stack = Stack(
         model,
         hub_port=args.hub_port,
+        internal_port=args.internal_port,
         rasa_port=args.rasa_port,
         actions_port=args.actions_port,
         database_url=database_url,
@@ -295,6 +313,7 @@ def run(args: argparse.Namespace) -> int:
         f"  agent console              {stack.hub_url}/agent   (demo: dana@northwind.example)\n"
         f"  supervisor console         {stack.hub_url}/supervisor\n"
         f"  hub health                 {stack.hub_url}/health\n"
+        f"  hub internal API           {stack.hub_internal_url}/internal (loopback only)\n"
         f"  Rasa server                {stack.rasa_url}\n"
         f"  action server              {stack.actions_url}\n"
         f"Press Ctrl-C to stop.",
@@ -320,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--hub-port", type=int, default=int(os.environ.get("HUB_PORT", 8080)))
+    parser.add_argument(
+        "--internal-port", type=int, default=int(os.environ.get("HUB_INTERNAL_PORT", 8081))
+    )
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055))

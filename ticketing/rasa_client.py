@@ -105,9 +105,11 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # Rasa's --auth-token: a query parameter on its HTTP API, a bearer header on the channel
+        self.token = token
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -133,6 +135,7 @@ class RasaClient:
             async with self.session.post(
                 self.base_url + WEBHOOK_PATH,
                 json=body,
+                headers={"Authorization": f"Bearer {self.token}"} if self.token else None,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as response:
                 if response.status != 200:
@@ -150,6 +153,7 @@ class RasaClient:
             async with self.session.post(
                 url,
                 json={"name": intent, "entities": entities or {}},
+                params={"token": self.token} if self.token else None,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as response:
                 if response.status != 200:

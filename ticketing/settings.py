@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 DEV_INTERNAL_TOKEN = "dev-internal-token"
+DEFAULT_INTERNAL_PORT = 8081
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -41,6 +42,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     database_url: str = "sqlite:///var/helpdesk.db"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Rasa's --auth-token (its HTTP API) and the hub channel's token: the same secret
+    rasa_token: str | None = None
     hub_url: str = "http://127.0.0.1:8080"
     internal_token: str = DEV_INTERNAL_TOKEN
     redis_url: str | None = None
@@ -48,6 +51,11 @@ class Settings:
     max_message_length: int = 2000
     host: str = "127.0.0.1"
     port: int = 8080
+    # The internal API's own listener: loopback, never the public port (``serve`` opens it;
+    # HUB_INTERNAL_PORT, default 8081). None (the in-process test client only) serves the
+    # internal API on whatever listener the app has.
+    internal_host: str = "127.0.0.1"
+    internal_port: int | None = None
     default_locale: str = "en"
     supported_locales: tuple[str, ...] = field(default=("en", "zh-CN"))
     shop_file: str | None = None
@@ -68,6 +76,7 @@ class Settings:
         settings = cls(
             database_url=env.get("DATABASE_URL") or cls.database_url,
             rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN") or None,
             hub_url=(env.get("HUB_URL") or cls.hub_url).rstrip("/"),
             internal_token=env.get("HUB_INTERNAL_TOKEN") or DEV_INTERNAL_TOKEN,
             redis_url=env.get("REDIS_URL") or None,
@@ -75,6 +84,8 @@ class Settings:
             max_message_length=_int(env, "MAX_MESSAGE_LENGTH", cls.max_message_length),
             host=env.get("HUB_HOST") or cls.host,
             port=_int(env, "HUB_PORT", cls.port),
+            internal_host=env.get("HUB_INTERNAL_HOST") or cls.internal_host,
+            internal_port=_int(env, "HUB_INTERNAL_PORT", DEFAULT_INTERNAL_PORT),
             shop_file=env.get("SHOP_FILE") or None,
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
             auto_assign=_bool(env, "AUTO_ASSIGN", False),

@@ -38,7 +38,9 @@ class HubError(Exception):
 
 
 def _base_url() -> str:
-    return (os.environ.get("HUB_URL") or "http://127.0.0.1:8080").rstrip("/")
+    """The hub's internal listener (``HUB_INTERNAL_URL``; the internal API is not served on
+    the public port)."""
+    return (os.environ.get("HUB_INTERNAL_URL") or "http://127.0.0.1:8081").rstrip("/")
 
 
 def _headers() -> dict:

@@ -385,7 +385,7 @@ class FakeHub:
 async def hub(aiohttp_server, monkeypatch):
     fake = FakeHub()
     server = await aiohttp_server(fake.app())
-    monkeypatch.setenv("HUB_URL", str(server.make_url("")).rstrip("/"))
+    monkeypatch.setenv("HUB_INTERNAL_URL", str(server.make_url("")).rstrip("/"))
     monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-token")
     return fake
 
@@ -395,7 +395,7 @@ def hub_down(monkeypatch):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setenv("HUB_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HUB_INTERNAL_URL", f"http://127.0.0.1:{port}")
 
 
 def user(text: str, intent: str, entities=None, emotion: str | None = None, **extra) -> dict:

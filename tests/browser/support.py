@@ -132,6 +132,15 @@ def wait_for_health(url: str, process: subprocess.Popen, log_path: Path, timeout
     )
 
 
+# hub URL -> the URL of its internal API's own (loopback) listener
+INTERNAL_URLS: dict[str, str] = {}
+
+
+def internal_url(hub_url: str, path: str) -> str:
+    """The absolute URL of ``path`` on the internal listener of the hub at ``hub_url``."""
+    return INTERNAL_URLS[hub_url.rstrip("/")] + path
+
+
 def start_hub(
     database_url: str,
     log_path: Path,
@@ -148,8 +157,10 @@ def start_hub(
     ``log_path``. Returns the hub's base URL and its process (stop it with ``stop_hub``).
     """
     port = free_port()
+    internal_port = free_port()
     env = {
         **os.environ,
+        "HUB_INTERNAL_PORT": str(internal_port),
         "DATABASE_URL": database_url,
         "RASA_URL": rasa_url or f"http://127.0.0.1:{free_port()}",
         "RASA_TIMEOUT": rasa_timeout,
@@ -167,6 +178,7 @@ def start_hub(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    INTERNAL_URLS[url] = f"http://127.0.0.1:{internal_port}"
     try:
         wait_for_health(url, process, log_path, timeout=timeout)  # the schema exists now
     except BaseException:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, expect
 
-from .support import PageOpener, add_users_cli, start_hub, stop_hub
+from .support import PageOpener, add_users_cli, internal_url, start_hub, stop_hub
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -359,7 +359,7 @@ def test_complaint_record_customer_history_and_resolution_rules(
     chat = api_chat(boss.request, mia)
     api_say(boss.request, chat, text="My new kettle leaks from the base!")
     filed = boss.request.post(
-        "/internal/complaints",
+        internal_url(hub.url, "/internal/complaints"),
         data={
             "session_id": chat["session_id"],
             "category": "quality",

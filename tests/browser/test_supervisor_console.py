@@ -41,6 +41,7 @@ from .support import (
     PageOpener,
     add_users_cli,
     free_port,
+    internal_url,
     start_hub,
     stop_hub,
 )
@@ -246,6 +247,12 @@ def staff_login(request: APIRequestContext, email: str) -> str:
     return response.json()["csrf_token"]
 
 
+def request_base_url(request: APIRequestContext) -> str:
+    """The hub a request context talks to (its base URL, from a cheap call)."""
+    response = request.get("/health")
+    return response.url.rsplit("/health", 1)[0]
+
+
 class Customer:
     """One chat session, driven through the customer chat API as the widget would."""
 
@@ -254,6 +261,7 @@ class Customer:
         response = request.post("/api/chat/sessions", data={"customer": customer})
         assert response.status == 201, response.text()
         self.request = request
+        self.hub_url = request_base_url(request)
         self.session_id = response.json()["session_id"]
         self.token = response.json()["token"]
 
@@ -290,7 +298,7 @@ class Customer:
 
     def hand_off(self, reason: str, priority: str = "P3") -> str:
         response = self.request.post(
-            f"/internal/conversations/{self.session_id}/handoff",
+            internal_url(self.hub_url, f"/internal/conversations/{self.session_id}/handoff"),
             data={"reason": reason, "priority": priority, "summary": "from the browser test"},
             headers=INTERNAL,
         )
@@ -299,7 +307,7 @@ class Customer:
 
     def complains(self, category: str, description: str) -> str:
         response = self.request.post(
-            "/internal/complaints",
+            internal_url(self.hub_url, "/internal/complaints"),
             data={
                 "session_id": self.session_id,
                 "category": category,
@@ -313,7 +321,9 @@ class Customer:
 
     def rates(self, **answers) -> None:
         response = self.request.post(
-            f"/internal/conversations/{self.session_id}/rating", data=answers, headers=INTERNAL
+            internal_url(self.hub_url, f"/internal/conversations/{self.session_id}/rating"),
+            data=answers,
+            headers=INTERNAL,
         )
         assert response.ok, response.text()
 

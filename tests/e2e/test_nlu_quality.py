@@ -102,11 +102,13 @@ def test_heldout_examples_are_not_in_training_and_cover_every_intent():
     assert any("hand-written" in s for s in sources)
 
 
-async def parse_all(rasa_url: str, texts: list[str]) -> list[dict]:
+async def parse_all(rasa_url: str, texts: list[str], token: str) -> list[dict]:
     results = []
     async with aiohttp.ClientSession() as http:
         for text in texts:
-            async with http.post(f"{rasa_url}/model/parse", json={"text": text}) as response:
+            async with http.post(
+                f"{rasa_url}/model/parse", json={"text": text}, params={"token": token}
+            ) as response:
                 assert response.status == 200, await response.text()
                 results.append(await response.json())
     return results
@@ -119,7 +121,9 @@ async def test_heldout_intent_faq_topic_out_of_scope_and_yes_no_accuracy(running
     off_topic = examples_of(OOS_FILE) + [(t, i) for t, i in everything if i == "out_of_scope"]
     yes_no = examples_of(YES_NO_FILE)
     texts = [text for text, _ in intents + faqs + off_topic + yes_no]
-    parsed = dict(zip(texts, await parse_all(running.rasa_url, texts), strict=True))
+    parsed = dict(
+        zip(texts, await parse_all(running.rasa_url, texts, running.rasa_token), strict=True)
+    )
 
     def intent_of(text: str) -> str | None:
         return (parsed[text].get("intent") or {}).get("name")
@@ -172,7 +176,9 @@ async def test_heldout_intent_faq_topic_out_of_scope_and_yes_no_accuracy(running
 
 
 async def test_parse_reports_entities_and_emotion(running):
-    (result,) = await parse_all(running.rasa_url, ["This is a disgrace, where is NW-104233?!!"])
+    (result,) = await parse_all(
+        running.rasa_url, ["This is a disgrace, where is NW-104233?!!"], running.rasa_token
+    )
     entities = {(e["entity"], e["value"]) for e in result["entities"]}
     assert ("order_number", "NW-104233") in entities
     assert result["emotion"]["label"] == "angry" and 0 < result["emotion"]["score"] <= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator
@@ -46,7 +47,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = db.create_engine(settings.database_url)
     bus = create_bus(settings.redis_url)
     await bus.start()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
     app[HUB] = Hub(
         settings=settings,
         engine=engine,
@@ -113,5 +114,30 @@ def route_table(app: web.Application) -> list[tuple[str, str]]:
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the hub until interrupted (``python -m ticketing serve``)."""
-    web.run_app(init_app(settings), host=host, port=port, print=lambda _: None)
+    """Run the hub until interrupted (``python -m ticketing serve``): the public listener on
+    ``host:port`` and the internal API's own listener on ``internal_host:internal_port``."""
+    asyncio.run(_serve(settings, host, port))
+
+
+async def start(settings: Settings, host: str, port: int, **runner_options) -> web.AppRunner:
+    """Start the hub on its two listeners; ``runner.cleanup()`` stops it."""
+    if settings.internal_port is not None and settings.internal_port == port:
+        raise SystemExit("HUB_INTERNAL_PORT must differ from the public port")
+    runner = web.AppRunner(init_app(settings), **runner_options)
+    await runner.setup()
+    sites = [web.TCPSite(runner, host, port)]
+    if settings.internal_port is not None:
+        sites.append(web.TCPSite(runner, settings.internal_host, settings.internal_port))
+    for site in sites:
+        await site.start()
+    log.info("hub listening on %s:%s (internal API on %s:%s)", host, port,
+             settings.internal_host, settings.internal_port)  # fmt: skip
+    return runner
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    runner = await start(settings, host, port, handle_signals=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -28,9 +28,23 @@ routes = web.RouteTableDef()
 MINUTES_PER_CHAT = 6
 
 
+def on_internal_listener(request: web.Request, settings) -> bool:
+    """The request came in on the internal listener (``settings.internal_port``)."""
+    if settings.internal_port is None:
+        return True
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return (
+        isinstance(sockname, tuple) and len(sockname) >= 2 and sockname[1] == settings.internal_port
+    )
+
+
 @web.middleware
 async def internal_auth(request: web.Request, handler):
-    """The internal API's middleware: every call needs the shared bearer token."""
+    """The internal API's middleware: only on its own (loopback) listener, as if it did not
+    exist on the public one, and every call needs the shared bearer token."""
+    settings = request.config_dict[HUB].settings
+    if not on_internal_listener(request, settings):
+        raise web.HTTPNotFound()
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     expected = request.config_dict[HUB].settings.internal_token
