@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
 
 from .bus import LocalBus
+from .limits import Limiter
 from .rasa_client import RasaClient
 from .settings import Settings
 from .shop import Shop
@@ -21,3 +22,4 @@ class Hub:
     bus: LocalBus
     rasa: RasaClient
     shop: Shop
+    limiter: Limiter

@@ -59,6 +59,12 @@ class TooLarge(HelpdeskError):
     kind = "too_large"
 
 
+class TooManyRequests(HelpdeskError):
+    """A rate limit was reached; ``details["retry_after"]`` says in how many seconds to retry."""
+
+    kind = "too_many_requests"
+
+
 class Invalid(HelpdeskError):
     """Well-formed but not acceptable (a field out of range ...)."""
 

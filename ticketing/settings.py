@@ -60,6 +60,11 @@ class Settings:
     supported_locales: tuple[str, ...] = field(default=("en", "zh-CN"))
     shop_file: str | None = None
     cookie_secure: bool = False
+    # behind a reverse proxy: take the client's address from X-Forwarded-For (the proxy's
+    # last hop); never on a hub that clients reach directly (they could claim any address)
+    trust_forwarded_for: bool = False
+    # RATE_LIMITS overrides of ticketing.limits.POLICIES: "session_ip=100/60,..."
+    rate_limits: str | None = None
     auto_assign: bool = False
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -88,6 +93,8 @@ class Settings:
             internal_port=_int(env, "HUB_INTERNAL_PORT", DEFAULT_INTERNAL_PORT),
             shop_file=env.get("SHOP_FILE") or None,
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
+            trust_forwarded_for=_bool(env, "TRUST_X_FORWARDED_FOR", False),
+            rate_limits=env.get("RATE_LIMITS") or None,
             auto_assign=_bool(env, "AUTO_ASSIGN", False),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int(env, "SMTP_PORT", 25),

@@ -302,7 +302,7 @@ class ValidateComplaintForm(FormValidationAction):
         if number is None:
             return self._order_failed(dispatcher, attempts, "utter_complaint_order_invalid")
         try:
-            facts = await hub_client.order(number)
+            facts = await hub_client.order(number, tracker.sender_id)
         except hub_client.HubError as exc:
             if exc.status == 404:
                 return self._order_failed(

@@ -86,8 +86,10 @@ async def hand_off(sender_id: str, reason: str, **extra: Any) -> dict:
     return await call("POST", f"/internal/conversations/{_segment(sender_id)}/handoff", body)
 
 
-async def order(number: str) -> dict:
-    return await call("GET", f"/internal/orders/{_segment(number)}")
+async def order(number: str, sender_id: Optional[str] = None) -> dict:
+    """An order's status; ``sender_id`` (the chat asking) lets the hub limit look-ups."""
+    params = {"session_id": sender_id} if sender_id else None
+    return await call("GET", f"/internal/orders/{_segment(number)}", params=params)
 
 
 async def file_complaint(body: dict) -> dict:

@@ -117,7 +117,7 @@ class ValidateOrderStatusForm(FormValidationAction):
             dispatcher.utter_message(response="utter_order_number_malformed")
             return self._failed(attempts)
         try:
-            facts = await hub_client.order(number)
+            facts = await hub_client.order(number, tracker.sender_id)
         except hub_client.HubError as exc:
             if exc.status == 404:
                 dispatcher.utter_message(response="utter_order_not_found", order_number=number)

@@ -149,6 +149,7 @@ def start_hub(
     rasa_timeout: str = "2",
     unset: Iterable[str] = ("REDIS_URL",),
     timeout: float = 60,
+    extra_env: Mapping[str, str] | None = None,
 ) -> tuple[str, subprocess.Popen]:
     """Starts `python -m ticketing serve` on a free port and waits until it is healthy.
 
@@ -166,6 +167,7 @@ def start_hub(
         "RASA_TIMEOUT": rasa_timeout,
         "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     for name in unset:
         env.pop(name, None)

@@ -16,6 +16,7 @@ from ticketing.web.app import init_app
 from ticketing.web.keys import HUB
 
 INTERNAL_TOKEN = "integration-test-token"
+GENEROUS_LIMITS = "session_ip=10000/60,message_session=10000/60,login_ip=10000/60"
 SEEDED_TABLES = {"teams"}
 
 
@@ -77,6 +78,8 @@ def settings(database_url, rasa_url):
         internal_token=INTERNAL_TOKEN,
         rasa_timeout=1.0,
         worker_interval=0,  # tests run the worker's rounds themselves (worker.tick)
+        # many chats from one test address: the limits have their own test
+        rate_limits=GENEROUS_LIMITS,
     )
 
 

@@ -51,7 +51,7 @@ from ticketing.reports import improvement, transcripts
 from ticketing.settings import Settings
 from ticketing.web.app import init_app
 
-from .conftest import INTERNAL_TOKEN, count_rows
+from .conftest import GENEROUS_LIMITS, INTERNAL_TOKEN, count_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = timezone.utc
@@ -85,6 +85,7 @@ def settings(database_url, rasa_url, tmp_path, monkeypatch):
         internal_token=INTERNAL_TOKEN,
         rasa_timeout=1.0,
         shop_file=str(shop_file),
+        rate_limits=GENEROUS_LIMITS,
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import customers, outbox, tickets
+from .. import customers, limits, outbox, tickets
 from ..bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
 from ..context import Hub
 from ..errors import (
@@ -95,7 +95,7 @@ def _customer_field(customer: Any, name: str, limit: int) -> str | None:
     return value.strip() or None
 
 
-async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
+async def create_session(hub: Hub, body: Any, client: str = "") -> tuple[Conversation, str]:
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -110,6 +110,7 @@ async def create_session(hub: Hub, body: Any) -> tuple[Conversation, str]:
     email = _customer_field(customer, "email", MAX_EMAIL_LENGTH)
     if email is not None and "@" not in email:
         raise invalid("customer.email is not an e-mail address", field="customer.email")
+    await limits.hit(hub.limiter, "session_ip", client or "unknown")
 
     token = secrets.token_urlsafe(32)
     conversation = Conversation(
@@ -261,6 +262,9 @@ async def post_customer_message(
             if existing is not None:
                 return await _replay(db, conversation.id, idempotency_key, new)
 
+    # a retried message (same key) was answered above; a new one counts against the limit,
+    # before anything is stored: the widget keeps the text and sends it after Retry-After
+    await limits.hit(hub.limiter, "message_session", conversation.public_id)
     customer_message = Message(
         conversation_id=conversation.id,
         sender="customer",
@@ -389,6 +393,7 @@ async def answer_feedback(
     the next-best topics and a person. Returns the rated message and any new bot replies."""
     if not isinstance(body, dict) or not isinstance(body.get("helpful"), bool):
         raise invalid('send {"helpful": true} or {"helpful": false}', field="helpful")
+    await limits.hit(hub.limiter, "feedback_session", conversation.public_id)
     helpful: bool = body["helpful"]
     async with hub.sessions() as db, db.begin():
         message = await db.get(Message, message_id, with_for_update=True)

@@ -21,7 +21,7 @@ from ..serializers import iso
 from ..services import desk
 from ..ticket_detail import detail, team_map, ticket_json, user_names
 from .keys import HUB, WEBSOCKETS
-from .live import pump
+from .live import FrameBudget, close_flooded, pump
 from .staff_auth import require
 from .util import int_query, read_json
 
@@ -502,16 +502,26 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             elif kind == "unsubscribe" and number in subscribed:
                 for name in subscribed.pop(number):
                     hub.bus.remove(name, queue)
-            elif kind == "typing" and number in subscribed and len(subscribed[number]) > 1:
+            elif (
+                kind == "typing"
+                and number in subscribed
+                and len(subscribed[number]) > 1
+                and budget.typing()
+            ):
                 await hub.bus.publish(
                     subscribed[number][1], {"type": "typing", "sender": "agent", "name": user.name}
                 )
             elif kind == "ping":
                 await ws.send_json({"type": "pong"})
 
+        budget = FrameBudget()
+
         async def read() -> None:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
+                    if not budget.frame():
+                        await close_flooded(ws)
+                        return
                     try:
                         data = message.json()
                     except ValueError:

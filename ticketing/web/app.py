@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, web
 from .. import db
 from ..bus import create_bus
 from ..context import Hub
+from ..limits import create_limiter, parse_overrides
 from ..rasa_client import RasaClient
 from ..services import desk
 from ..settings import DEV_INTERNAL_TOKEN, Settings
@@ -48,6 +49,8 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     bus = create_bus(settings.redis_url)
     await bus.start()
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
+    limiter = create_limiter(settings.redis_url, parse_overrides(settings.rate_limits))
+    await limiter.start()
     app[HUB] = Hub(
         settings=settings,
         engine=engine,
@@ -55,10 +58,12 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
         bus=bus,
         rasa=rasa,
         shop=load_shop(settings.shop_file),
+        limiter=limiter,
     )
     yield
     await desk.finish_background_tasks()
     await rasa.close()
+    await limiter.close()
     await bus.close()
     await engine.dispose()
 

@@ -7,8 +7,8 @@ from aiohttp import WSMsgType, web
 from ..bus import conversation_channel
 from ..services import chat
 from .keys import HUB, WEBSOCKETS
-from .live import pump
-from .util import bearer_token, int_query, read_json
+from .live import FrameBudget, close_flooded, pump
+from .util import bearer_token, client_ip, int_query, read_json
 
 routes = web.RouteTableDef()
 
@@ -23,7 +23,7 @@ async def _conversation(request: web.Request, token: str | None = None):
 async def create_session(request: web.Request) -> web.Response:
     hub = request.config_dict[HUB]
     body = await read_json(request, required=False)
-    conversation, token = await chat.create_session(hub, body)
+    conversation, token = await chat.create_session(hub, body, client_ip(request))
     state = await chat.session_state(hub, conversation.id)
     messages = await chat.list_messages(hub, conversation.id, after=0, limit=100)
     return web.json_response({**state, "token": token, "messages": messages}, status=201)
@@ -76,9 +76,13 @@ async def close_session(request: web.Request) -> web.Response:
 
 async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
     """Read client frames until the socket closes: pings, and typing for the agent."""
+    budget = FrameBudget()
     async for message in ws:
         if message.type != WSMsgType.TEXT:
             continue
+        if not budget.frame():
+            await close_flooded(ws)
+            return
         if message.data == "ping":
             await ws.send_json({"type": "pong"})
             continue
@@ -86,7 +90,7 @@ async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
             data = message.json()
         except ValueError:
             continue
-        if isinstance(data, dict) and data.get("type") == "typing":
+        if isinstance(data, dict) and data.get("type") == "typing" and budget.typing():
             await chat.customer_typing(hub, conversation)
 
 

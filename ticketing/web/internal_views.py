@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import complaints, customers, orders, surveys, tickets
+from .. import complaints, customers, limits, orders, surveys, tickets
 from ..errors import BadRequest, Forbidden, Unauthorized, invalid, not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
@@ -160,6 +160,10 @@ async def handoff(request: web.Request) -> web.Response:
 
 @routes.get("/orders/{number}")
 async def order(request: web.Request) -> web.Response:
+    """An order's status for the assistant; ``session_id`` (the chat asking) is rate-limited."""
+    session_id = request.query.get("session_id")
+    if session_id:
+        await limits.hit(request.config_dict[HUB].limiter, "lookup_session", session_id)
     async with request.config_dict[HUB].sessions() as db:
         found = await orders.lookup(db, request.match_info["number"])
         return web.json_response(orders.order_json(found))
@@ -200,6 +204,7 @@ async def ticket_status(request: web.Request) -> web.Response:
     session_id = request.query.get("session_id")
     if not session_id:
         raise invalid("session_id is required", field="session_id")
+    await limits.hit(hub.limiter, "lookup_session", session_id)
     async with hub.sessions() as db:
         conversation = await _conversation(db, session_id, lock=False)
         ticket: Ticket = await tickets.by_number(db, request.match_info["number"])

@@ -7,7 +7,43 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
+
+# what one socket may send: frames per window, and at most one typing signal per second
+FRAMES_PER_WINDOW = 60
+FRAME_WINDOW = 10.0
+TYPING_EVERY = 1.0
+
+
+class FrameBudget:
+    """Rate limits of one client socket: a flood closes it, extra typing signals are dropped."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._now = loop.time
+        self._window_start = self._now()
+        self._frames = 0
+        self._last_typing = -TYPING_EVERY
+
+    def frame(self) -> bool:
+        """Count a frame; False once the socket sent more than it may."""
+        now = self._now()
+        if now - self._window_start >= FRAME_WINDOW:
+            self._window_start, self._frames = now, 0
+        self._frames += 1
+        return self._frames <= FRAMES_PER_WINDOW
+
+    def typing(self) -> bool:
+        """Whether a typing signal is passed on (one per second at most)."""
+        now = self._now()
+        if now - self._last_typing < TYPING_EVERY:
+            return False
+        self._last_typing = now
+        return True
+
+
+async def close_flooded(ws: web.WebSocketResponse) -> None:
+    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many frames")
 
 
 async def pump(

@@ -19,6 +19,7 @@ STATUS = {
     "conflict": 409,
     "too_large": 413,
     "invalid": 422,
+    "too_many_requests": 429,
     "misconfigured": 500,
 }
 
@@ -41,7 +42,10 @@ def _is_api(request: web.Request) -> bool:
 
 
 def error_response(error: HelpdeskError, status: int | None = None) -> web.Response:
-    return web.json_response(error.body(), status=status or STATUS.get(error.kind, 422))
+    response = web.json_response(error.body(), status=status or STATUS.get(error.kind, 422))
+    if isinstance(error.details.get("retry_after"), int):
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+    return response
 
 
 @web.middleware

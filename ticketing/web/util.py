@@ -42,3 +42,15 @@ def int_query(request: web.Request, name: str, default: int, *, lo: int, hi: int
     if not lo <= value <= hi:
         raise Invalid("invalid", f"{name} must be between {lo} and {hi}", field=name)
     return value
+
+
+def client_ip(request: web.Request) -> str:
+    """The client's address (the proxy's X-Forwarded-For entry when TRUST_X_FORWARDED_FOR)."""
+    from .keys import HUB
+
+    if request.config_dict[HUB].settings.trust_forwarded_for:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.remote or "unknown"

@@ -189,10 +189,12 @@ export function formatTime(iso) {
 // ---------------------------------------------------------------------------------------
 
 /** An API failure; status 0 means the hub could not be reached at all. */
-export function ApiError(status, code, message) {
+export function ApiError(status, code, message, retryAfter) {
   this.status = status;
   this.code = code;
   this.message = message;
+  // seconds the hub asked to wait (Retry-After on a 429), else null
+  this.retryAfter = retryAfter || null;
   // 401/403/404 on a stored session: it is gone (expired, deleted, another hub's token).
   this.sessionGone = status === 401 || status === 403 || status === 404;
   this.retryable = status === 0 || status === 408 || status === 429 || status >= 500;
@@ -230,10 +232,12 @@ export function api(method, path, options) {
   function finish(response, json) {
     if (response.ok) return json;
     var err = (json && json.error) || {};
+    var wait = parseInt(response.headers.get("Retry-After") || "", 10);
     throw new ApiError(
       response.status,
       err.code || "http_" + response.status,
-      err.message || response.statusText || "HTTP " + response.status
+      err.message || response.statusText || "HTTP " + response.status,
+      wait > 0 ? wait : null
     );
   }
 }

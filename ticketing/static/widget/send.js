@@ -104,6 +104,12 @@ async function deliver(item, afterReset) {
       if (session === state.session) fetchMessagesAfter(state.lastId).catch(function () {});
     } else if (error.sessionGone && session && !afterReset) {
       resend = true; // the session is gone, so nothing was stored: send it in a new one
+    } else if (error.status === 429 && error.retryAfter) {
+      // too many messages: nothing was stored; keep the text and send it when allowed
+      setPendingState(item, "failed", null);
+      setTimeout(function () {
+        if (state.pending.indexOf(item) >= 0) deliver(item, afterReset);
+      }, error.retryAfter * 1000);
     } else {
       setPendingState(item, "failed", error.retryable || error.sessionGone ? null : error.message);
     }
