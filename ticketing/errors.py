@@ -59,6 +59,10 @@ class TooLarge(HelpdeskError):
     kind = "too_large"
 
 
+class UnsupportedMediaType(HelpdeskError):
+    kind = "unsupported_media_type"
+
+
 class TooManyRequests(HelpdeskError):
     """A rate limit was reached; ``details["retry_after"]`` says in how many seconds to retry."""
 

@@ -38,6 +38,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_float(env, name, default))
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    raw = (env.get("HELPDESK_ENV") or "").strip().lower()
+    if raw not in ("", "development", "production"):
+        raise ValueError(f"HELPDESK_ENV must be development or production, got {raw!r}")
+    host = env.get("HUB_HOST") or "127.0.0.1"
+    if raw == "production" or (not raw and host not in LOOPBACK_HOSTS):
+        return "production"
+    return "development"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/helpdesk.db"
@@ -63,8 +76,22 @@ class Settings:
     # behind a reverse proxy: take the client's address from X-Forwarded-For (the proxy's
     # last hop); never on a hub that clients reach directly (they could claim any address)
     trust_forwarded_for: bool = False
+    # pages that may be framed (the demo page, the survey page): CSP frame-ancestors
+    frame_ancestors: str | None = None
+    # origins besides the hub's own that may open a staff WebSocket (comma-separated)
+    staff_origins: str | None = None
+    # webhook hosts allowed although private or loopback (comma-separated)
+    webhook_allowed_hosts: str | None = None
     # RATE_LIMITS overrides of ticketing.limits.POLICIES: "session_ip=100/60,..."
     rate_limits: str | None = None
+    # HELPDESK_ENV: "development" (the default) or "production"; binding the hub to an address
+    # other than loopback implies production
+    environment: str = "development"
+    # the per-address limits (new chats, sign-ins) and the per-chat message limit for loopback
+    # clients too (RATE_LIMIT_LOOPBACK; default: in production only). In development the
+    # clients on 127.0.0.1 are test harnesses, load tests and scripted customers; the
+    # per-account sign-in lock-out and the look-up limits always apply.
+    limit_loopback: bool = False
     auto_assign: bool = False
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -78,6 +105,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        environment = _environment(env)
         settings = cls(
             database_url=env.get("DATABASE_URL") or cls.database_url,
             rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
@@ -95,6 +123,11 @@ class Settings:
             cookie_secure=_bool(env, "COOKIE_SECURE", False),
             trust_forwarded_for=_bool(env, "TRUST_X_FORWARDED_FOR", False),
             rate_limits=env.get("RATE_LIMITS") or None,
+            environment=environment,
+            limit_loopback=_bool(env, "RATE_LIMIT_LOOPBACK", environment == "production"),
+            frame_ancestors=env.get("FRAME_ANCESTORS") or None,
+            staff_origins=env.get("STAFF_ORIGINS") or None,
+            webhook_allowed_hosts=env.get("WEBHOOK_ALLOWED_HOSTS") or None,
             auto_assign=_bool(env, "AUTO_ASSIGN", False),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int(env, "SMTP_PORT", 25),
@@ -106,3 +139,7 @@ class Settings:
             mask_pii_for_supervisors=_bool(env, "MASK_PII_FOR_SUPERVISORS", False),
         )
         return settings
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"

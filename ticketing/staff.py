@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import Conflict, Unauthorized, invalid
 from .models import PRESENCE, ROLES, AuthSession, Team, User, user_teams, utcnow
+from .tokens import hash_token
 
+# a session ends after this long without use (sliding) ...
 SESSION_TTL = timedelta(hours=12)
+# ... and, used or not, this long after sign-in
+SESSION_MAX_AGE = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 8
 ROLE_RANK = {"agent": 1, "supervisor": 2, "admin": 3}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -42,10 +45,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -120,7 +119,7 @@ async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, st
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session = AuthSession(
-        token_hash=_token_hash(token),
+        token_hash=hash_token(token),
         user_id=user.id,
         csrf_token=secrets.token_urlsafe(24),
         created_at=now,
@@ -141,7 +140,7 @@ async def session_for(db: AsyncSession, token: str) -> tuple[User, AuthSession] 
         await db.execute(
             select(AuthSession, User)
             .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == _token_hash(token))
+            .where(AuthSession.token_hash == hash_token(token))
         )
     ).first()
     if row is None:
@@ -150,10 +149,31 @@ async def session_for(db: AsyncSession, token: str) -> tuple[User, AuthSession] 
     now = utcnow()
     if session.expires_at <= now or not user.active:
         return None
+    if session.created_at + SESSION_MAX_AGE <= now:
+        return None
     if now - session.last_seen_at > timedelta(minutes=1):
         session.last_seen_at = now
-        session.expires_at = now + SESSION_TTL
+        session.expires_at = min(now + SESSION_TTL, session.created_at + SESSION_MAX_AGE)
     return user, session
+
+
+async def change_password(
+    db: AsyncSession, user_id: int, current: str, new: str, keep_session_id: int
+) -> None:
+    """Check the current password, store the new one, end every other session of the user."""
+    user = await db.get(User, user_id)
+    if user is None or not await asyncio.to_thread(verify_password, user.password_hash, current):
+        raise Unauthorized("invalid_credentials", "the current password is not correct")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise invalid(
+            f"the new password needs at least {MIN_PASSWORD_LENGTH} characters", field="new"
+        )
+    if new == current:
+        raise invalid("the new password must differ from the current one", field="new")
+    user.password_hash = await asyncio.to_thread(hash_password, new)
+    await db.execute(
+        delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.id != keep_session_id)
+    )
 
 
 async def sign_out(db: AsyncSession, session_id: int) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from scripts.envs import HUB_PYTHON
+from tests.limits import GENEROUS_LIMITS
 
 if TYPE_CHECKING:  # Playwright is imported by the tests themselves, when they run
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -167,6 +168,7 @@ def start_hub(
         "RASA_TIMEOUT": rasa_timeout,
         "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
         "PYTHONUNBUFFERED": "1",
+        "RATE_LIMITS": GENEROUS_LIMITS,
         **(extra_env or {}),
     }
     for name in unset:

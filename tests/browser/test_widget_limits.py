@@ -29,7 +29,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterat
     url, process = start_hub(
         f"sqlite:///{database}",
         artifacts / "browser-limits-hub.log",
-        extra_env={"RATE_LIMITS": "message_session=2/4"},
+        extra_env={"RATE_LIMITS": "message_session=2/4", "RATE_LIMIT_LOOPBACK": "1"},
     )
     try:
         yield url

@@ -24,6 +24,7 @@ import yaml
 from scripts.envs import HUB_PYTHON
 from scripts.stack import ROOT, Stack, free_port
 from scripts.train import ensure_model
+from tests.limits import GENEROUS_LIMITS
 
 DEMO_AGENT = ("dana@northwind.example", "northwind-demo")
 
@@ -88,7 +89,11 @@ def stack(model, tmp_path_factory, artifacts):
     db_path = tmp_path_factory.mktemp("e2e") / "hub.db"
     run_dir = tmp_path_factory.mktemp("run")
     database_url = f"sqlite:///{db_path}"
-    env = {"RASA_TIMEOUT": "20", "SHOP_FILE": str(always_open_shop(run_dir))}
+    env = {
+        "RASA_TIMEOUT": "20",
+        "SHOP_FILE": str(always_open_shop(run_dir)),
+        "RATE_LIMITS": GENEROUS_LIMITS,
+    }
     seed_demo_data(database_url, env)
     stack = Stack(
         model,

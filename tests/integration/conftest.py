@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import text
 
+from tests.limits import GENEROUS_LIMITS
 from ticketing.db import create_engine
 from ticketing.models import Base
 from ticketing.settings import Settings
@@ -16,7 +17,6 @@ from ticketing.web.app import init_app
 from ticketing.web.keys import HUB
 
 INTERNAL_TOKEN = "integration-test-token"
-GENEROUS_LIMITS = "session_ip=10000/60,message_session=10000/60,login_ip=10000/60"
 SEEDED_TABLES = {"teams"}
 
 
@@ -80,6 +80,9 @@ def settings(database_url, rasa_url):
         worker_interval=0,  # tests run the worker's rounds themselves (worker.tick)
         # many chats from one test address: the limits have their own test
         rate_limits=GENEROUS_LIMITS,
+        limit_loopback=True,
+        # the webhook receivers of the tests listen on loopback
+        webhook_allowed_hosts="127.0.0.1,localhost",
     )
 
 

@@ -41,10 +41,25 @@ async def test_create_session_without_body(client):
     ],
 )
 async def test_create_session_rejects_bad_input(client, hub, body, status):
-    response = await client.post("/api/chat/sessions", data=body)
+    json_type = {"Content-Type": "application/json"}
+    response = await client.post("/api/chat/sessions", data=body, headers=json_type)
     assert response.status == status
     error = (await response.json())["error"]
     assert error["code"] and error["message"]
+    assert await count_rows(hub, "conversations") == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_json_endpoints_want_application_json(client, hub, new_chat, content_type):
+    """A cross-site form can send text/plain or a form: never taken for JSON (415)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.post("/api/chat/sessions", data='{"locale": "en"}', headers=headers)
+    assert response.status == 415
+    assert (await response.json())["error"]["code"] == "unsupported_media_type"
+    login = await client.post(
+        "/api/auth/login", data='{"email": "a@b.c", "password": "x"}', headers=headers
+    )
+    assert login.status == 415
     assert await count_rows(hub, "conversations") == 0
 
 

@@ -40,6 +40,22 @@ async def test_new_chats_per_address(aiohttp_client, tight):
     assert await count_rows(client.app[HUB], "conversations") == 2
 
 
+async def test_loopback_clients_are_not_counted_in_development(aiohttp_client, settings):
+    """Test harnesses and load tests run on 127.0.0.1: in development (RATE_LIMIT_LOOPBACK
+    off) the per-address and per-chat limits leave them alone; the lock-out still holds."""
+    app = init_app(
+        replace(settings, limit_loopback=False, rate_limits="session_ip=1/60,message_session=1/60")
+    )
+    client = await aiohttp_client(app)
+    sessions = [await client.post("/api/chat/sessions", json={}) for _ in range(3)]
+    assert [s.status for s in sessions] == [201, 201, 201]
+    created = await sessions[0].json()
+    chat = Chat(client, created["session_id"], created["token"])
+    await chat.send("one")
+    await chat.send("two")
+    assert await count_rows(client.app[HUB], "conversations") == 3
+
+
 async def test_messages_per_session_keep_nothing_past_the_limit(aiohttp_client, tight):
     client = await aiohttp_client(tight("message_session=2/60"))
     created = await (await client.post("/api/chat/sessions", json={})).json()

@@ -35,6 +35,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from tests.limits import GENEROUS_LIMITS
 from ticketing.models import (
     Complaint,
     Conversation,
@@ -51,7 +52,7 @@ from ticketing.reports import improvement, transcripts
 from ticketing.settings import Settings
 from ticketing.web.app import init_app
 
-from .conftest import GENEROUS_LIMITS, INTERNAL_TOKEN, count_rows
+from .conftest import INTERNAL_TOKEN, count_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = timezone.utc

@@ -8,8 +8,9 @@ from ticketing.db import async_url
 from ticketing.errors import BadRequest, HelpdeskError, Invalid, TooLarge
 from ticketing.i18n import normalize_locale, t
 from ticketing.rasa_client import parse_turn
-from ticketing.services.chat import NewMessage, hash_token
+from ticketing.services.chat import NewMessage
 from ticketing.settings import Settings
+from ticketing.tokens import hash_token
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,19 @@ from ticketing.settings import Settings
 )
 def test_async_url_picks_the_async_driver(url, expected):
     assert async_url(url) == expected
+
+
+def test_production_is_named_or_implied_by_a_public_address():
+    dev = Settings.from_env({})
+    assert dev.environment == "development" and not dev.production and not dev.limit_loopback
+    named = Settings.from_env({"HELPDESK_ENV": "production"})
+    assert named.production and named.limit_loopback
+    public = Settings.from_env({"HUB_HOST": "0.0.0.0"})
+    assert public.production and public.limit_loopback
+    assert not Settings.from_env({"HUB_HOST": "0.0.0.0", "HELPDESK_ENV": "development"}).production
+    assert Settings.from_env({"RATE_LIMIT_LOOPBACK": "1"}).limit_loopback
+    with pytest.raises(ValueError, match="HELPDESK_ENV"):
+        Settings.from_env({"HELPDESK_ENV": "prod"})
 
 
 def test_settings_from_env_and_defaults():

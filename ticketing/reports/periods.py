@@ -77,11 +77,20 @@ def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(tz).date()
 
 
+# dates a report can be about (a year-1 or year-9999 date overflows time zone arithmetic)
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _parse_date(raw: str, name: str) -> date:
     try:
-        return date.fromisoformat(raw.strip())
+        value = date.fromisoformat(raw.strip())
     except ValueError:
         raise invalid(f"{name} must be a date in YYYY-MM-DD form", field=name) from None
+    if not EARLIEST <= value <= LATEST:
+        raise invalid(
+            f"{name} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}", field=name
+        )
+    return value
 
 
 def parse_period(

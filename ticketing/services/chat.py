@@ -6,9 +6,7 @@ Rasa server never loses what the customer wrote.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +32,7 @@ from ..i18n import normalize_locale, t
 from ..models import Conversation, Message, Ticket, utcnow
 from ..rasa_client import BotTurn, RasaUnavailable
 from ..serializers import message_json, ticket_brief
+from ..tokens import hash_token, new_token, same
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -44,10 +43,6 @@ UNHELPFUL_INTENT = "EXTERNAL_answer_unhelpful"
 MAX_PAYLOAD_LENGTH = 500
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 320
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -95,7 +90,11 @@ def _customer_field(customer: Any, name: str, limit: int) -> str | None:
     return value.strip() or None
 
 
-async def create_session(hub: Hub, body: Any, client: str = "") -> tuple[Conversation, str]:
+async def create_session(
+    hub: Hub, body: Any, client: str | None = None
+) -> tuple[Conversation, str]:
+    """A new chat; ``client`` is the address the per-address limit counts against (None: no
+    limit, a loopback client in development)."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -110,9 +109,10 @@ async def create_session(hub: Hub, body: Any, client: str = "") -> tuple[Convers
     email = _customer_field(customer, "email", MAX_EMAIL_LENGTH)
     if email is not None and "@" not in email:
         raise invalid("customer.email is not an e-mail address", field="customer.email")
-    await limits.hit(hub.limiter, "session_ip", client or "unknown")
+    if client is not None:
+        await limits.hit(hub.limiter, "session_ip", client)
 
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     conversation = Conversation(
         public_id=uuid.uuid4().hex,
         token_hash=hash_token(token),
@@ -141,7 +141,7 @@ async def authenticate(hub: Hub, public_id: str, token: str | None) -> Conversat
         ).scalar_one_or_none()
         if conversation is None:
             raise NotFound("not_found", "chat session was not found")
-        if secrets.compare_digest(conversation.token_hash, token_hash):
+        if same(conversation.token_hash, token_hash):
             return conversation
         other = await db.scalar(
             select(Conversation.id).where(Conversation.token_hash == token_hash)
@@ -245,9 +245,15 @@ async def publish_messages(hub: Hub, public_id: str, messages: list[Message]) ->
 
 
 async def post_customer_message(
-    hub: Hub, conversation: Conversation, new: NewMessage, idempotency_key: str | None
+    hub: Hub,
+    conversation: Conversation,
+    new: NewMessage,
+    idempotency_key: str | None,
+    limited: bool = True,
 ) -> list[dict]:
-    """Store the customer's message, then (in bot mode) the bot's replies; returns both."""
+    """Store the customer's message, then (in bot mode) the bot's replies; returns both.
+    ``limited``: the per-chat message limit applies (not to a loopback client in
+    development)."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise invalid("Idempotency-Key must be 1 to 200 characters")
 
@@ -264,7 +270,8 @@ async def post_customer_message(
 
     # a retried message (same key) was answered above; a new one counts against the limit,
     # before anything is stored: the widget keeps the text and sends it after Retry-After
-    await limits.hit(hub.limiter, "message_session", conversation.public_id)
+    if limited:
+        await limits.hit(hub.limiter, "message_session", conversation.public_id)
     customer_message = Message(
         conversation_id=conversation.id,
         sender="customer",

@@ -80,8 +80,10 @@ import aiohttp
 from sqlalchemy import select, update
 
 from ..context import Hub
+from ..errors import HelpdeskError
 from ..models import OutboxItem, Webhook, utcnow
 from ..settings import Settings
+from ..targets import allowed_hosts, check_target
 
 log = logging.getLogger(__name__)
 mail_log = logging.getLogger("ticketing.mail")
@@ -245,7 +247,8 @@ async def _process(hub: Hub, http: _LazyHttp, item_id: int, now: datetime) -> bo
         # it was claimed MAX_ATTEMPTS times already, the last claim never came back
         outcome = Outcome("failed", item.last_error or "the last attempt never finished")
     elif item.kind == "webhook":
-        outcome = await _send_webhook(http, item, hook)
+        allowed = allowed_hosts(hub.settings.webhook_allowed_hosts)
+        outcome = await _send_webhook(http, item, hook, allowed)
     elif item.kind == "email":
         outcome = await _send_email(hub.settings, item)
     else:
@@ -322,10 +325,16 @@ def _subscribed(hook: Webhook, event: str) -> bool:
     return not events or "*" in events or event in events
 
 
-async def _send_webhook(http: _LazyHttp, item: OutboxItem, hook: Webhook | None) -> Outcome:
+async def _send_webhook(
+    http: _LazyHttp, item: OutboxItem, hook: Webhook | None, allowed: set[str]
+) -> Outcome:
     event = str(item.payload.get("event", ""))
     if hook is None:
         return Outcome("cancelled", "the webhook was deleted")
+    try:  # again now: the name may resolve elsewhere than when the webhook was saved
+        await check_target(hook.url, allowed)
+    except HelpdeskError as exc:
+        return Outcome("failed", exc.message)
     if event != TEST_EVENT:
         if not hook.active:
             return Outcome("cancelled", "the webhook is disabled")

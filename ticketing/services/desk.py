@@ -7,7 +7,6 @@ consoles) and, where needed, talks to Rasa. Views stay thin; rules live in ticke
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -22,6 +21,7 @@ from ..errors import TooLarge, invalid
 from ..i18n import t
 from ..models import Conversation, Message, Ticket, User, utcnow
 from ..serializers import message_json
+from ..tokens import hash_token
 from .chat import publish_messages, publish_status, start_survey
 from .uow import unit_of_work
 
@@ -457,7 +457,7 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
         email = ticket.customer_email or (conversation.customer_email if conversation else None)
         if away and email:
             survey_token = secrets.token_urlsafe(24)
-            ticket.survey_token_hash = hashlib.sha256(survey_token.encode()).hexdigest()
+            ticket.survey_token_hash = hash_token(survey_token)
             locale = conversation.locale if conversation else "en"
             await outbox.enqueue_email(
                 db,

@@ -15,13 +15,14 @@ from ..bus import (
     conversation_channel,
     ticket_channel,
 )
-from ..errors import BadRequest, Conflict, HelpdeskError, invalid, not_found
+from ..errors import BadRequest, Conflict, Forbidden, HelpdeskError, invalid, not_found
 from ..models import CannedResponse, Conversation, Customer, Message, Team, Ticket, User, user_teams
 from ..serializers import iso
 from ..services import desk
 from ..ticket_detail import detail, team_map, ticket_json, user_names
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
+from .security import same_origin
 from .staff_auth import require
 from .util import int_query, read_json
 
@@ -467,6 +468,8 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     """
     hub = request.config_dict[HUB]
     user = require(request)
+    if not same_origin(request):
+        raise Forbidden("bad_origin", "staff sockets open only from the hub's own pages")
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     request.config_dict[WEBSOCKETS].add(ws)

@@ -32,6 +32,7 @@ from . import (
 )
 from .keys import HUB, SETTINGS, WEBSOCKETS
 from .middlewares import cors, errors
+from .security import AccessLogger, security_headers
 from .staff_auth import staff_pages, staff_session
 from .worker import worker_ctx
 
@@ -86,7 +87,9 @@ PAGES = (health, pages, console_pages, survey_views)
 
 
 def init_app(settings: Settings | None = None) -> web.Application:
-    app = web.Application(middlewares=[errors, staff_pages], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[security_headers, errors, staff_pages], client_max_size=MAX_BODY_BYTES
+    )
     app[SETTINGS] = settings or Settings.from_env()
     app[WEBSOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_hub_ctx)
@@ -128,7 +131,7 @@ async def start(settings: Settings, host: str, port: int, **runner_options) -> w
     """Start the hub on its two listeners; ``runner.cleanup()`` stops it."""
     if settings.internal_port is not None and settings.internal_port == port:
         raise SystemExit("HUB_INTERNAL_PORT must differ from the public port")
-    runner = web.AppRunner(init_app(settings), **runner_options)
+    runner = web.AppRunner(init_app(settings), access_log_class=AccessLogger, **runner_options)
     await runner.setup()
     sites = [web.TCPSite(runner, host, port)]
     if settings.internal_port is not None:

@@ -10,7 +10,7 @@ from ..models import User
 from ..services import accounts
 from .keys import HUB
 from .staff_auth import COOKIE, current_session, require, set_cookie
-from .util import client_ip, read_json
+from .util import limited_client, read_json
 
 routes = web.RouteTableDef()
 
@@ -28,7 +28,9 @@ async def login(request: web.Request) -> web.Response:
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise Invalid("invalid", "email and password are required")
-    user, token, session, teams = await accounts.sign_in(hub, email, password, client_ip(request))
+    user, token, session, teams = await accounts.sign_in(
+        hub, email, password, limited_client(request)
+    )
     response = web.json_response(_me(user, teams, session.csrf_token))
     set_cookie(response, token, hub.settings.cookie_secure)
     return response
@@ -42,6 +44,15 @@ async def logout(request: web.Request) -> web.Response:
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response
+
+
+@routes.post("/auth/password")
+async def change_password(request: web.Request) -> web.Response:
+    user = require(request)
+    await accounts.change_password(
+        request.config_dict[HUB], user, current_session(request), await read_json(request)
+    )
+    return web.json_response({"changed": True})
 
 
 @routes.get("/auth/me")

@@ -8,7 +8,7 @@ from ..bus import conversation_channel
 from ..services import chat
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
-from .util import bearer_token, client_ip, int_query, read_json
+from .util import bearer_token, int_query, limited_client, read_json
 
 routes = web.RouteTableDef()
 
@@ -23,7 +23,7 @@ async def _conversation(request: web.Request, token: str | None = None):
 async def create_session(request: web.Request) -> web.Response:
     hub = request.config_dict[HUB]
     body = await read_json(request, required=False)
-    conversation, token = await chat.create_session(hub, body, client_ip(request))
+    conversation, token = await chat.create_session(hub, body, limited_client(request))
     state = await chat.session_state(hub, conversation.id)
     messages = await chat.list_messages(hub, conversation.id, after=0, limit=100)
     return web.json_response({**state, "token": token, "messages": messages}, status=201)
@@ -41,7 +41,11 @@ async def post_message(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
     new = chat.NewMessage.from_body(await read_json(request), hub.settings.max_message_length)
     messages = await chat.post_customer_message(
-        hub, conversation, new, request.headers.get("Idempotency-Key")
+        hub,
+        conversation,
+        new,
+        request.headers.get("Idempotency-Key"),
+        limited=limited_client(request) is not None,
     )
     return web.json_response({"messages": messages})
 

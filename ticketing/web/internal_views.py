@@ -7,13 +7,12 @@ orders, complaints, ticket status, the satisfaction survey and the customer's e-
 from __future__ import annotations
 
 import math
-import secrets
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import complaints, customers, limits, orders, surveys, tickets
+from .. import complaints, customers, limits, orders, surveys, tickets, tokens
 from ..errors import BadRequest, Forbidden, Unauthorized, invalid, not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
@@ -48,7 +47,7 @@ async def internal_auth(request: web.Request, handler):
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     expected = request.config_dict[HUB].settings.internal_token
-    if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), expected):
+    if scheme.lower() != "bearer" or not tokens.same(token.strip(), expected):
         raise Unauthorized("unauthorized", "a valid internal API token is required")
     return await handler(request)
 

@@ -18,6 +18,7 @@ STATUS = {
     "not_found": 404,
     "conflict": 409,
     "too_large": 413,
+    "unsupported_media_type": 415,
     "invalid": 422,
     "too_many_requests": 429,
     "misconfigured": 500,

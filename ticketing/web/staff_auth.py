@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-
 from aiohttp import web
 
-from .. import staff
+from .. import staff, tokens
 from ..errors import Forbidden, Unauthorized
 from ..models import AuthSession, User
 from ..services import accounts
@@ -34,7 +32,7 @@ async def staff_session(request: web.Request, handler):
     found = await _load_user(request)
     if found is not None and request.method not in SAFE_METHODS and request.path not in NO_CSRF:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not secrets.compare_digest(sent, found[1].csrf_token):
+        if not tokens.same(sent, found[1].csrf_token):
             raise Forbidden("csrf", f"missing or wrong {CSRF_HEADER} header")
     return await handler(request)
 

@@ -6,8 +6,6 @@ only credential and is stored hashed on the ticket.
 
 from __future__ import annotations
 
-import hashlib
-
 from aiohttp import web
 from sqlalchemy import select
 
@@ -15,6 +13,7 @@ from .. import surveys
 from ..errors import HelpdeskError, Invalid
 from ..i18n import t
 from ..models import Conversation, Rating, Ticket
+from ..tokens import hash_token
 from .keys import HUB
 from .pages import render
 
@@ -25,7 +24,7 @@ QUESTIONS = ("csat", "speed", "problem_solving", "attitude")
 
 async def _ticket(request: web.Request, db) -> tuple[Ticket, Conversation]:
     token = request.match_info["token"]
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = hash_token(token)
     ticket = (
         await db.execute(select(Ticket).where(Ticket.survey_token_hash == digest))
     ).scalar_one_or_none()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
 from aiohttp import web
 
-from ..errors import BadRequest, Invalid
+from ..errors import BadRequest, Invalid, UnsupportedMediaType
 
 
 async def read_json(request: web.Request, *, required: bool = True) -> Any:
-    """The JSON body; 400 when it is not JSON; ``None`` for an empty optional body."""
+    """The JSON body; 400 when it is not JSON, 415 when not sent as ``application/json`` (a
+    cross-site form can only send text/plain or form types); ``None`` for an empty optional
+    body."""
     raw = await request.read()
     if not raw.strip():
         if required:
             raise BadRequest("bad_request", "a JSON body is required")
         return None
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType("unsupported_media_type", "send the body as application/json")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -54,3 +59,22 @@ def client_ip(request: web.Request) -> str:
         if hops:
             return hops[-1]
     return request.remote or "unknown"
+
+
+def limited_client(request: web.Request) -> str | None:
+    """The address customer limits count against, or None when they don't apply: a loopback
+    client in development (see Settings.limit_loopback)."""
+    from .keys import HUB
+
+    settings = request.config_dict[HUB].settings
+    address = client_ip(request)
+    if not settings.limit_loopback and _is_loopback(address):
+        return None
+    return address
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

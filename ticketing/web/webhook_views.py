@@ -18,6 +18,7 @@ from ..models import OutboxItem, Webhook, utcnow
 from ..outbox import WEBHOOK_EVENTS
 from ..serializers import iso
 from ..services.delivery import TEST_EVENT
+from ..targets import allowed_hosts, check_target
 from .keys import HUB
 from .staff_auth import require
 from .util import int_query, read_json
@@ -158,6 +159,8 @@ async def create_webhook(request: web.Request) -> web.Response:
     if "url" not in body or "events" not in body:
         raise invalid("url and events are required", allowed=sorted(CREATE_FIELDS))
     url = _url(body["url"])
+    settings = request.config_dict[HUB].settings
+    await check_target(url, allowed_hosts(settings.webhook_allowed_hosts))
     events = _events(body["events"])
     secret = _secret(body["secret"]) if body.get("secret") is not None else None
     active = _active(body["active"]) if "active" in body else True
@@ -193,6 +196,9 @@ async def update_webhook(request: web.Request) -> web.Response:
     changes: dict[str, Any] = {}
     if "url" in body:
         changes["url"] = _url(body["url"])
+        await check_target(
+            changes["url"], allowed_hosts(request.config_dict[HUB].settings.webhook_allowed_hosts)
+        )
     if "events" in body:
         changes["events"] = _events(body["events"])
     if "active" in body:
