@@ -11,10 +11,21 @@ from .settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from . import production
+    from .demo.seed import DEMO_PASSWORD, DEMO_STAFF
     from .web.app import serve
 
-    settings = Settings.from_env()
-    serve(settings, args.host or settings.host, args.port or settings.port)
+    env = dict(os.environ)
+    if args.host:  # a public address implies production, as HUB_HOST does
+        env["HUB_HOST"] = args.host
+    settings = Settings.from_env(env)
+    demo_emails = [email for email, *_ in DEMO_STAFF]
+    # refuses, naming each unsafe setting
+    asyncio.run(production.check(settings, demo_emails, DEMO_PASSWORD))
+    serve(settings, settings.host, args.port or settings.port)
     return 0
 
 
@@ -119,7 +130,9 @@ def _user_disable(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from . import demo
+    from . import demo, production
+
+    production.refuse_demo_data(Settings.from_env())
 
     async def seed(session):
         orders = await demo.seed_orders(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .conftest import INTERNAL_TOKEN, count_rows
 
@@ -262,6 +262,24 @@ async def test_websocket_needs_the_sessions_token(new_chat, client):
     for query, status in (("", 401), ("?token=bad", 401), (f"?token={other.token}", 403)):
         response = await client.get(f"/api/chat/sessions/{chat.session_id}/ws{query}")
         assert response.status == status
+
+
+async def test_websocket_token_in_the_first_frame_keeps_it_out_of_the_url(new_chat, client):
+    chat, other = await new_chat(), await new_chat()
+    ws = await client.ws_connect(f"/api/chat/sessions/{chat.session_id}/ws")
+    await ws.send_json({"type": "auth", "token": chat.token})
+    first = await ws.receive_json(timeout=5)
+    assert first["type"] == "status" and first["status"] == "bot"
+    await chat.send("hello")
+    pushed = await ws.receive_json(timeout=5)
+    assert pushed["type"] == "message" and pushed["message"]["text"] == "hello"
+    await ws.close()
+    for frame in ({"type": "auth", "token": other.token}, {"type": "auth"}, {"type": "ping"}):
+        refused = await client.ws_connect(f"/api/chat/sessions/{chat.session_id}/ws")
+        await refused.send_json(frame)
+        closing = await refused.receive(timeout=5)
+        assert closing.type == WSMsgType.CLOSE and closing.data == 4401, frame
+        await refused.close()
 
 
 async def test_rasa_timeout_gives_apology_and_keeps_message(

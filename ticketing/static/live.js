@@ -25,6 +25,9 @@ export function backoffDelay(attempts) {
 /**
  * One live connection. options:
  *   url()             the WebSocket URL, or null while there is nothing to connect to
+ *   hello()           optional: the first frame to send once open (credentials that must not
+ *                     be in the URL); the socket counts as live when the server's first frame
+ *                     arrives (it answers once it listens), not when it opens
  *   onMessage(data)   every JSON object the socket pushes
  *   onOpen()          the socket is up (before catchUp)
  *   onClose()         the socket went down (polling and the reconnect are already scheduled)
@@ -63,16 +66,25 @@ export function createLive(options) {
       return;
     }
     ws = socket;
-    socket.onopen = function () {
-      if (socket !== ws) return socket.close(); // replaced meanwhile
+    var welcomed = !options.hello; // with hello(): live from the server's first frame on
+    function opened() {
       live = true;
       attempts = 0;
       stopPolling();
       if (options.onOpen) options.onOpen();
       if (options.catchUp) options.catchUp();
+    }
+    socket.onopen = function () {
+      if (socket !== ws) return socket.close(); // replaced meanwhile
+      if (options.hello) socket.send(JSON.stringify(options.hello()));
+      else opened();
     };
     socket.onmessage = function (event) {
       if (socket !== ws) return;
+      if (!welcomed) {
+        welcomed = true;
+        opened();
+      }
       var data;
       try {
         data = JSON.parse(event.data);

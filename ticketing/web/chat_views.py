@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import WSMsgType, web
 
 from ..bus import conversation_channel
+from ..errors import HelpdeskError
 from ..services import chat
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
@@ -98,12 +99,46 @@ async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
             await chat.customer_typing(hub, conversation)
 
 
+AUTH_FRAME_SECONDS = 10
+UNAUTHORIZED_CLOSE = 4401  # the HTTP status in the 4000-4999 range of application close codes
+
+
+async def _first_frame_token(ws: web.WebSocketResponse) -> str | None:
+    """The token of the socket's first frame, ``{"type": "auth", "token": ...}`` (so that it
+    is in no URL and no log), or None when it does not come in time or is something else."""
+    try:
+        message = await ws.receive(timeout=AUTH_FRAME_SECONDS)
+    except TimeoutError:
+        return None
+    if message.type != WSMsgType.TEXT:
+        return None
+    try:
+        data = message.json()
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "auth":
+        return None
+    token = data.get("token")
+    return token if isinstance(token, str) and token else None
+
+
 @routes.get("/sessions/{session_id}/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
+    """The chat's live socket. The token comes as ``?token=`` (DESIGN.md), as a bearer
+    header, or, what the widget does, in the first frame once the socket is open."""
     hub = request.config_dict[HUB]
-    conversation = await _conversation(request, request.query.get("token"))
+    token = request.query.get("token") or bearer_token(request)
     ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
+    if token or not ws.can_prepare(request).ok:
+        conversation = await _conversation(request, token)  # a bad token: a plain 401
+        await ws.prepare(request)
+    else:
+        await ws.prepare(request)
+        try:
+            conversation = await _conversation(request, await _first_frame_token(ws))
+        except HelpdeskError as exc:
+            await ws.close(code=UNAUTHORIZED_CLOSE, message=exc.code.encode()[:120])
+            return ws
     request.config_dict[WEBSOCKETS].add(ws)
     async with hub.bus.subscribe(conversation_channel(conversation.public_id)) as queue:
         await ws.send_json({"type": "status", **await chat.session_state(hub, conversation.id)})

@@ -186,7 +186,11 @@ var live = createLive({
   url: function () {
     var session = state.session;
     if (!session) return null;
-    return config.wsBase + sessionPath(session, "/ws") + "?token=" + encodeURIComponent(session.token);
+    return config.wsBase + sessionPath(session, "/ws");
+  },
+  // the token goes in the first frame, never in a URL (URLs end up in proxy logs)
+  hello: function () {
+    return { type: "auth", token: state.session ? state.session.token : "" };
   },
   onMessage: function (data) {
     if (data.type === "message") {

@@ -1,0 +1,150 @@
+"""Production refuses to start with development defaults, naming each unsafe setting
+(issue 11, point 2); demo data is for development only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ticketing import production
+from ticketing.demo.seed import DEMO_PASSWORD, DEMO_STAFF
+from ticketing.settings import DEV_INTERNAL_TOKEN, Settings
+from ticketing.staff import create_user
+
+from .conftest import unused_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "s" * 40
+DEMO_EMAILS = [email for email, *_ in DEMO_STAFF]
+
+
+def _safe(settings: Settings) -> Settings:
+    """Settings a production hub may start with."""
+    return replace(
+        settings,
+        environment="production",
+        internal_token=SECRET,
+        rasa_token="r" * 40,
+        cookie_secure=True,
+    )
+
+
+@pytest.fixture
+def safe():
+    return _safe(Settings(database_url="sqlite:///unused.db"))
+
+
+def test_safe_production_settings_have_no_problems(safe):
+    assert production.setting_problems(safe) == []
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"internal_token": DEV_INTERNAL_TOKEN}, "HUB_INTERNAL_TOKEN is the development value"),
+        ({"internal_token": "short"}, "HUB_INTERNAL_TOKEN is shorter"),
+        ({"rasa_token": None}, "RASA_TOKEN is not set"),
+        ({"rasa_token": "short"}, "RASA_TOKEN is shorter"),
+        ({"cookie_secure": False}, "COOKIE_SECURE is off"),
+    ],
+)
+def test_each_unsafe_setting_is_named(safe, change, named):
+    problems = production.setting_problems(replace(safe, **change))
+    assert len(problems) == 1 and problems[0].startswith(named), problems
+
+
+def test_development_has_no_refusals(safe):
+    unsafe = replace(safe, rasa_token=None, cookie_secure=False, internal_token="x")
+    assert len(production.setting_problems(unsafe)) == 3
+    assert production.setting_problems(replace(unsafe, environment="development")) == []
+
+
+async def test_demo_accounts_with_the_demo_password_refuse_the_start(client, hub, settings):
+    safe = _safe(settings)
+    await production.check(safe, DEMO_EMAILS, DEMO_PASSWORD)  # no demo accounts yet
+    async with hub.sessions() as db, db.begin():
+        await create_user(db, "admin@northwind.example", DEMO_PASSWORD, role="admin")
+        await create_user(db, "dana@northwind.example", "a-real-password-now", role="agent")
+    with pytest.raises(production.UnsafeForProduction) as refused:
+        await production.check(safe, DEMO_EMAILS, DEMO_PASSWORD)
+    assert len(refused.value.problems) == 1
+    assert "admin@northwind.example" in refused.value.problems[0]
+
+
+def _env(tmp_path, **extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("HUB_INTERNAL_TOKEN", "RASA_TOKEN")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite:///{tmp_path}/prod.db",
+        HUB_INTERNAL_PORT=str(unused_port()),
+        **extra,
+    )
+    return env
+
+
+def test_serve_on_a_public_address_with_defaults_refuses(tmp_path):
+    """Binding 0.0.0.0 implies production: the hub exits before it opens a port."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ticketing", "serve", "--host", "0.0.0.0", "--port", "1"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    for setting in ("HUB_INTERNAL_TOKEN", "RASA_TOKEN", "COOKIE_SECURE"):
+        assert setting in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_data_refuses_in_production(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "ticketing", "demo-data"],
+        env=_env(tmp_path, HELPDESK_ENV="production"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0 and "development only" in done.stderr, done.stderr
+    assert not (tmp_path / "prod.db").exists()  # refused before touching the database
+
+
+def test_a_safe_production_hub_starts(tmp_path):
+    port = unused_port()
+    env = _env(
+        tmp_path,
+        HELPDESK_ENV="production",
+        HUB_INTERNAL_TOKEN=SECRET,
+        RASA_TOKEN="r" * 40,
+        COOKIE_SECURE="true",
+    )
+    hub = subprocess.Popen(
+        [sys.executable, "-m", "ticketing", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert hub.poll() is None, hub.stderr.read()
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the hub did not start"
+                time.sleep(0.3)
+        assert response.status == 200
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    finally:
+        hub.terminate()
+        hub.wait(timeout=30)
