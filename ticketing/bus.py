@@ -129,5 +129,11 @@ def agent_channel(user_id: int) -> str:
     return f"agent:{user_id}"
 
 
+def team_channel(team_id: int) -> str:
+    """What a team's agents may see of its tickets: customers' messages in its queue."""
+    return f"team:{team_id}"
+
+
+# notices without content ("the queue changed: fetch it"), for every agent
 QUEUE_CHANNEL = "queue"
 SUPERVISOR_CHANNEL = "supervisors"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import customers, limits, outbox, tickets
-from ..bus import QUEUE_CHANNEL, conversation_channel, ticket_channel
+from ..bus import QUEUE_CHANNEL, agent_channel, conversation_channel, team_channel, ticket_channel
 from ..context import Hub
 from ..errors import (
     BadRequest,
@@ -244,6 +244,15 @@ async def publish_messages(hub: Hub, public_id: str, messages: list[Message]) ->
         await hub.bus.publish(channel, event)
 
 
+def _staff_audience(ticket) -> list[str]:
+    """A customer's message reaches the ticket's team and its assignee, not every agent (a
+    ticket without a team is everyone's, as its rights are: the plain queue channel)."""
+    channels = [team_channel(ticket.team_id) if ticket.team_id else QUEUE_CHANNEL]
+    if ticket.assignee_id:
+        channels.append(agent_channel(ticket.assignee_id))
+    return channels
+
+
 async def post_customer_message(
     hub: Hub,
     conversation: Conversation,
@@ -280,6 +289,7 @@ async def post_customer_message(
         idempotency_key=idempotency_key,
     )
     ticket_number = None
+    audience: list[str] = []  # the staff channels that may see this message
     try:
         async with hub.sessions() as db, db.begin():
             current = await db.get(Conversation, conversation.id, with_for_update=True)
@@ -294,6 +304,7 @@ async def post_customer_message(
                 ticket = await tickets.active_ticket(db, conversation.id)
                 if ticket is not None:
                     ticket_number = ticket.number
+                    audience = _staff_audience(ticket)
                     new_status = tickets.on_customer_message(hub.shop, ticket, now)
                     if new_status:
                         tickets.add_event(
@@ -324,7 +335,8 @@ async def post_customer_message(
             "ticket": ticket_number,
             "message": message_json(customer_message),
         }
-        await hub.bus.publish(QUEUE_CHANNEL, event)
+        for channel in audience or [QUEUE_CHANNEL]:
+            await hub.bus.publish(channel, event)
         if ticket_number:
             await hub.bus.publish(ticket_channel(ticket_number), event)
         return [message_json(customer_message)]

@@ -137,13 +137,13 @@ async def claim(hub: Hub, user: User, number: str) -> Ticket:
 async def agent_message(
     hub: Hub, user: User, number: str, text: Any, buttons: Any = None
 ) -> dict[str, Any]:
-    text = validate_text(text)
-    buttons = validate_buttons(buttons)
     now = utcnow()
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        text = validate_text(text)
+        buttons = validate_buttons(buttons)
         tickets.check_owner(user, ticket)
         if conversation is None:
             raise invalid("this ticket has no conversation to write to")
@@ -219,11 +219,11 @@ async def _email_if_away(hub, db, ticket, conversation, agent, text, now) -> boo
 
 
 async def add_note(hub: Hub, user: User, number: str, text: Any) -> dict[str, Any]:
-    text = validate_text(text)
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, _ = await _load(db, number, lock=False)
         await tickets.check_team_rights(db, user, ticket)
+        text = validate_text(text)
         event = tickets.add_event(db, ticket, "note", actor_id=user.id, text=text)
         await db.flush()
         data = tickets.event_json(event, user.name)
@@ -239,12 +239,12 @@ async def add_note(hub: Hub, user: User, number: str, text: Any) -> dict[str, An
 
 
 async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
-    if not isinstance(status, str):
-        raise invalid("status is required", field="status")
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        if not isinstance(status, str):
+            raise invalid("status is required", field="status")
         if ticket.assignee_id not in (None, user.id):
             tickets.check_owner(user, ticket)
         await tickets.set_status(db, hub.shop, ticket, status, user)
@@ -267,12 +267,12 @@ async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
 
 
 async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Ticket:
-    if not isinstance(changes, dict) or not changes:
-        raise invalid("send the fields to change")
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        if not isinstance(changes, dict) or not changes:
+            raise invalid("send the fields to change")
         await tickets.update_fields(db, hub.shop, ticket, user, dict(changes))
 
         async def committed() -> None:
@@ -285,12 +285,12 @@ async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Tick
 
 
 async def update_complaint(hub: Hub, user: User, number: str, changes: Any) -> None:
-    if not isinstance(changes, dict) or not changes:
-        raise invalid("send the fields to change")
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        if not isinstance(changes, dict) or not changes:
+            raise invalid("send the fields to change")
         await tickets.update_complaint(db, ticket, user, dict(changes))
 
         async def committed() -> None:
@@ -341,17 +341,17 @@ async def _after_requeue(hub, conversation, message, ticket) -> None:
 async def transfer(
     hub: Hub, user: User, number: str, body: Any, *, escalate: bool = False
 ) -> Ticket:
-    if not isinstance(body, dict):
-        raise invalid("give a team or an agent to transfer to")
-    team, agent_id = body.get("team"), body.get("agent_id")
-    if team is not None and not isinstance(team, str):
-        raise invalid("team must be a team key", field="team")
-    if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
-        raise invalid("agent_id must be a user id", field="agent_id")
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        if not isinstance(body, dict):
+            raise invalid("give a team or an agent to transfer to")
+        team, agent_id = body.get("team"), body.get("agent_id")
+        if team is not None and not isinstance(team, str):
+            raise invalid("team must be a team key", field="team")
+        if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
+            raise invalid("agent_id must be a user id", field="agent_id")
         if ticket.assignee_id not in (None, user.id):
             tickets.check_owner(user, ticket)
         if escalate and team is None:
@@ -408,19 +408,19 @@ async def return_to_bot(hub: Hub, user: User, number: str) -> Ticket:
 
 async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
     """Resolve, tell the customer, hand the conversation to the bot for the survey."""
-    if not isinstance(body, dict):
-        raise invalid("the resolution is required", field="resolution")
-    resolution = validate_text(body.get("resolution"), "resolution")
-    root_cause, corrective = body.get("root_cause"), body.get("corrective_action")
-    for name, value in (("root_cause", root_cause), ("corrective_action", corrective)):
-        if value is not None and not isinstance(value, str):
-            raise invalid(f"{name} must be text", field=name)
     now = utcnow()
     survey_token = None
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
+        if not isinstance(body, dict):
+            raise invalid("the resolution is required", field="resolution")
+        resolution = validate_text(body.get("resolution"), "resolution")
+        root_cause, corrective = body.get("root_cause"), body.get("corrective_action")
+        for name, value in (("root_cause", root_cause), ("corrective_action", corrective)):
+            if value is not None and not isinstance(value, str):
+                raise invalid(f"{name} must be text", field=name)
         tickets.check_owner(user, ticket)
         await tickets.resolve(
             db,

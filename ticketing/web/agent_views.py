@@ -7,18 +7,19 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from sqlalchemy import func, or_, select
 
-from .. import customers, staff, tickets
+from .. import staff, tickets
 from ..bus import (
     QUEUE_CHANNEL,
     SUPERVISOR_CHANNEL,
     agent_channel,
     conversation_channel,
+    team_channel,
     ticket_channel,
 )
 from ..errors import BadRequest, Conflict, Forbidden, HelpdeskError, invalid, not_found
 from ..models import CannedResponse, Conversation, Customer, Message, Team, Ticket, User, user_teams
 from ..serializers import iso
-from ..services import desk
+from ..services import desk, profiles
 from ..ticket_detail import detail, team_map, ticket_json, user_names
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
@@ -33,12 +34,17 @@ def _number(request: web.Request) -> str:
     return request.match_info["number"].upper()
 
 
-async def _ticket_response(request: web.Request, number: str) -> web.Response:
+async def _ticket_response(
+    request: web.Request, number: str, *, check_rights: bool = True
+) -> web.Response:
+    """The ticket's detail; ``check_rights=False`` after this user moved it to a team they
+    are not in (the transfer succeeded: answer it, not 403)."""
     hub = request.config_dict[HUB]
     user = require(request)
     async with hub.sessions() as db:
         ticket = await tickets.by_number(db, number)
-        await tickets.check_team_rights(db, user, ticket)
+        if check_rights:
+            await tickets.check_team_rights(db, user, ticket)
         return web.json_response(await detail(db, hub.shop, ticket))
 
 
@@ -53,14 +59,16 @@ async def queue(request: web.Request) -> web.Response:
     team_key = request.query.get("team")
     async with hub.sessions() as db:
         teams = await team_map(db)
+        supervisor = staff.has_role(user, "supervisor")
+        own = None if supervisor else set(await staff.team_ids_of(db, user.id))
         if team_key:
             team_ids = {t.id for t in teams.values() if t.key == team_key}
             if not team_ids:
                 raise invalid(f"unknown team {team_key!r}", field="team")
-        elif staff.has_role(user, "supervisor"):
-            team_ids = None
+            if own is not None and not team_ids <= own:
+                raise Forbidden("forbidden", f"you are not in the team {team_key!r}")
         else:
-            team_ids = await staff.team_ids_of(db, user.id)
+            team_ids = own
         rows = (await db.execute(tickets.queue_query(team_ids).limit(200))).scalars().all()
         previews = await _last_customer_messages(db, [t.conversation_id for t in rows])
         flags = await _customer_flags(db, {t.customer_id for t in rows if t.customer_id})
@@ -271,7 +279,7 @@ async def transfer(request: web.Request) -> web.Response:
     ticket = await desk.transfer(
         request.config_dict[HUB], user, _number(request), await read_json(request)
     )
-    return await _ticket_response(request, ticket.number)
+    return await _ticket_response(request, ticket.number, check_rights=False)
 
 
 @routes.post("/tickets/{number}/escalate")
@@ -282,7 +290,7 @@ async def escalate(request: web.Request) -> web.Response:
     ticket = await desk.transfer(
         request.config_dict[HUB], user, _number(request), body, escalate=True
     )
-    return await _ticket_response(request, ticket.number)
+    return await _ticket_response(request, ticket.number, check_rights=False)
 
 
 @routes.post("/tickets/{number}/unassign")
@@ -354,24 +362,23 @@ async def list_agents(request: web.Request) -> web.Response:
 
 @routes.get("/customers/{customer_id:\\d+}")
 async def get_customer(request: web.Request) -> web.Response:
-    require(request)
-    async with request.config_dict[HUB].sessions() as db:
-        return web.json_response(
-            await customers.profile(db, int(request.match_info["customer_id"]))
-        )
+    user = require(request)
+    customer_id = int(request.match_info["customer_id"])
+    return web.json_response(
+        await profiles.customer_profile(request.config_dict[HUB], user, customer_id)
+    )
 
 
 @routes.patch("/customers/{customer_id:\\d+}")
 async def update_customer(request: web.Request) -> web.Response:
-    require(request, "supervisor")
+    user = require(request, "supervisor")
     body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest("bad_request", "the body must be a JSON object")
     customer_id = int(request.match_info["customer_id"])
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        await customers.update(db, customer_id, body)
-    async with request.config_dict[HUB].sessions() as db:
-        return web.json_response(await customers.profile(db, customer_id))
+    return web.json_response(
+        await profiles.update_customer(request.config_dict[HUB], user, customer_id, body)
+    )
 
 
 # ------------------------------------------------------------------ canned responses
@@ -474,8 +481,14 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     request.config_dict[WEBSOCKETS].add(ws)
     channels = [QUEUE_CHANNEL, agent_channel(user.id)]
-    if staff.has_role(user, "supervisor"):
-        channels.append(SUPERVISOR_CHANNEL)
+    async with hub.sessions() as db:
+        if staff.has_role(user, "supervisor"):
+            channels.append(SUPERVISOR_CHANNEL)
+            team_ids = {team.id for team in (await team_map(db)).values()}
+        else:
+            team_ids = set(await staff.team_ids_of(db, user.id))
+    # customers' messages only of the agent's teams' tickets (and their own: agent_channel)
+    channels.extend(team_channel(team_id) for team_id in sorted(team_ids))
     async with hub.bus.subscribe(*channels) as queue:
         subscribed: dict[str, list[str]] = {}
 
