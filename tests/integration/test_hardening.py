@@ -195,3 +195,17 @@ async def test_a_webhook_that_points_inside_by_delivery_time_is_not_called(
     async with hub.sessions() as db:
         item = (await db.execute(select(OutboxItem))).scalar_one()
     assert item.status == "failed" and "public" in item.last_error
+
+
+async def test_a_wrong_method_names_the_allowed_ones(client):
+    response = await client.request("TRACE", "/api/chat/sessions")
+    assert response.status == 405
+    assert "POST" in response.headers["Allow"]
+    assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_customer_that_is_not_an_object_is_refused(client):
+    for customer in ("", [], 0):
+        response = await client.post("/api/chat/sessions", json={"customer": customer})
+        assert response.status == 422, customer
+        assert (await response.json())["error"]["field"] == "customer"

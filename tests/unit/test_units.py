@@ -101,3 +101,17 @@ def test_parse_turn_maps_rasa_messages_and_nlu():
     assert turn.replies[2].custom == {"kind": "card"}
     assert (turn.intent, turn.confidence) == ("greet", 0.97)
     assert turn.entities[0]["value"] == "NW-1"
+
+
+def test_the_hub_runs_on_current_releases_without_rasa():
+    """Issue 11.1: the hub's environment is its own (make test runs this file in .venv-hub)."""
+    import importlib.util
+    import sys
+
+    import aiohttp
+    import sqlalchemy
+
+    assert sys.version_info >= (3, 12)
+    assert tuple(int(p) for p in aiohttp.__version__.split(".")[:2]) >= (3, 14)
+    assert int(sqlalchemy.__version__.split(".")[0]) >= 2
+    assert importlib.util.find_spec("rasa") is None

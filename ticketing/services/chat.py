@@ -102,7 +102,9 @@ async def create_session(
     locale = body.get("locale")
     if locale is not None and not isinstance(locale, str):
         raise invalid("locale must be a string such as 'en' or 'zh-CN'", field="locale")
-    customer = body.get("customer") or {}
+    customer = body.get("customer")
+    if customer is None:
+        customer = {}
     if not isinstance(customer, dict):
         raise invalid("customer must be an object with name and email", field="customer")
     name = _customer_field(customer, "name", MAX_NAME_LENGTH)

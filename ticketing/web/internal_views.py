@@ -19,6 +19,7 @@ from ..serializers import iso, ticket_brief
 from ..services import chat
 from ..services import handoff as handoff_service
 from .keys import HUB
+from .openapi import internal_openapi
 from .util import read_json
 
 routes = web.RouteTableDef()
@@ -96,6 +97,10 @@ async def conversation_info(request: web.Request) -> web.Response:
     }
     state["survey"] = survey
     return web.json_response(state)
+
+
+# the whole OpenAPI document, internal API included (the public one leaves it out)
+routes.get("/openapi.json")(internal_openapi)
 
 
 @routes.get("/availability")

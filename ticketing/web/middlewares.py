@@ -60,7 +60,10 @@ async def errors(request: web.Request, handler):
             raise
         code = _CODES.get(exc.status, "http_error")
         message = exc.text if exc.text and not exc.text.startswith(str(exc.status)) else exc.reason
-        return error_response(HelpdeskError(code, message), exc.status)
+        response = error_response(HelpdeskError(code, message), exc.status)
+        if "Allow" in exc.headers:  # a 405 names the methods the resource has (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _is_api(request):

@@ -1,4 +1,6 @@
-"""``GET /api/openapi.json``: the OpenAPI document of the public and internal APIs."""
+"""The OpenAPI documents: ``GET /api/openapi.json`` the public APIs (chat and staff), and
+``GET /internal/openapi.json`` (internal listener, token) the whole of ``openapi.yaml``
+including the internal API the action server calls."""
 
 from __future__ import annotations
 
@@ -18,6 +20,19 @@ def document() -> dict:
     return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def public_document() -> dict:
+    """The document without the internal API: the public port doesn't serve it, so the
+    public document doesn't describe it."""
+    whole = document()
+    paths = {p: v for p, v in whole["paths"].items() if not p.startswith("/internal/")}
+    return {**whole, "paths": paths}
+
+
 @routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(public_document())
+
+
+async def internal_openapi(request: web.Request) -> web.Response:
     return web.json_response(document())
