@@ -15,9 +15,21 @@ SPEC = Path(__file__).resolve().parent.parent / "openapi.yaml"
 routes = web.RouteTableDef()
 
 
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
 @lru_cache(maxsize=1)
 def document() -> dict:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    """``openapi.yaml``, with what its description says of every operation written out: any
+    status an operation does not list is an error in the one shape (``default``)."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    for item in spec["paths"].values():
+        for method in METHODS:
+            if method in item:
+                item[method]["responses"].setdefault(
+                    "default", {"$ref": "#/components/responses/Error"}
+                )
+    return spec
 
 
 @lru_cache(maxsize=1)
