@@ -103,6 +103,7 @@ async def file(db: AsyncSession, shop: Shop, conversation: Conversation, data: d
         await db.get(Customer, conversation.customer_id) if conversation.customer_id else None
     )
     order_facts = None
+    shown = None  # what the customer is told of the order
     verification = None
     if data["order_number"]:
         try:
@@ -112,8 +113,18 @@ async def file(db: AsyncSession, shop: Shop, conversation: Conversation, data: d
         else:
             order_facts = orders.order_json(order)
             verification = f"order {order.number} found: {order.status}"
-            if customer is not None and order.email and order.email != customer.email:
+            contact = conversation.customer_email
+            if contact and order.email and order.email.lower() != contact.lower():
                 verification += " (placed with a different e-mail address)"
+            # the details only to the customer whose order it is (services/lookups.py); the
+            # record keeps them for the staff either way
+            owner = bool(order.email) and order.email.lower() in {
+                (data["email"] or "").strip().lower(),
+                (conversation.customer_email or "").lower()
+                if conversation.identity_verified
+                else "",
+            }
+            shown = order_facts if owner else {"number": order.number}
     priority = priority_for(
         data["category"],
         data["description"],
@@ -153,4 +164,4 @@ async def file(db: AsyncSession, shop: Shop, conversation: Conversation, data: d
         db, handoff.ticket, "classified", category=data["category"], priority=priority
     )
     await db.flush()
-    return Filed(handoff=handoff, complaint=complaint, order=order_facts)
+    return Filed(handoff=handoff, complaint=complaint, order=shown)

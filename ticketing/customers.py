@@ -40,8 +40,34 @@ async def find_or_create(
     return customer
 
 
-async def attach(db: AsyncSession, conversation: Conversation, email: str, name: str | None):
-    """Link a conversation (and its tickets) to the customer with ``email``."""
+async def attach(
+    db: AsyncSession,
+    conversation: Conversation,
+    email: str,
+    name: str | None,
+    *,
+    verified: bool = False,
+) -> Customer | None:
+    """Record ``email`` on a conversation (and its tickets). Only a verified e-mail (the shop
+    signed it: ticketing/identity.py) links them to the customer's profile; a typed one is
+    kept as the customer's claim and links nothing (None): it must not open another
+    customer's profile, VIP routing or tickets. A verified conversation keeps its identity."""
+    if conversation.identity_verified:
+        return (
+            await db.get(Customer, conversation.customer_id) if conversation.customer_id else None
+        )
+    if not verified:
+        conversation.customer_email = email.strip().lower()
+        if name and not conversation.customer_name:
+            conversation.customer_name = name
+        tickets = (
+            await db.execute(select(Ticket).where(Ticket.conversation_id == conversation.id))
+        ).scalars()
+        for ticket in tickets:
+            ticket.customer_email = conversation.customer_email
+            ticket.customer_name = ticket.customer_name or conversation.customer_name
+        return None
+    conversation.identity_verified = True
     customer = await find_or_create(db, email, name or conversation.customer_name)
     conversation.customer_id = customer.id
     conversation.customer_email = customer.email

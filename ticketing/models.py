@@ -105,6 +105,9 @@ class Conversation(Base):
     customer_name = Column(String(200))
     customer_email = Column(String(320))
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
+    # the shop vouched for customer_email (an HMAC-signed user hash); only then is the
+    # conversation linked to the customer's profile (customer_id)
+    identity_verified = Column(Boolean, nullable=False, default=False, server_default="0")
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     last_customer_message_at = Column(UTCDateTime)

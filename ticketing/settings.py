@@ -92,6 +92,8 @@ class Settings:
     # clients on 127.0.0.1 are test harnesses, load tests and scripted customers; the
     # per-account sign-in lock-out and the look-up limits always apply.
     limit_loopback: bool = False
+    # IDENTITY_SECRET: the shop's key for verified identities (ticketing/identity.py)
+    identity_secret: str | None = None
     auto_assign: bool = False
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -128,6 +130,7 @@ class Settings:
             frame_ancestors=env.get("FRAME_ANCESTORS") or None,
             staff_origins=env.get("STAFF_ORIGINS") or None,
             webhook_allowed_hosts=env.get("WEBHOOK_ALLOWED_HOSTS") or None,
+            identity_secret=env.get("IDENTITY_SECRET") or None,
             auto_assign=_bool(env, "AUTO_ASSIGN", False),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int(env, "SMTP_PORT", 25),

@@ -68,7 +68,11 @@ def ticket_json(
             else None
         ),
         "escalated": ticket.escalated,
-        "customer": {"name": ticket.customer_name, "email": ticket.customer_email},
+        "customer": {
+            "name": ticket.customer_name,
+            "email": ticket.customer_email,
+            "verified": ticket.customer_id is not None,
+        },
         "created_at": iso(ticket.created_at),
         "first_response_at": iso(ticket.first_response_at),
         "resolved_at": iso(ticket.resolved_at),
@@ -166,10 +170,11 @@ async def detail(db: AsyncSession, shop: Shop, ticket: Ticket) -> dict[str, Any]
             if conversation
             else None
         ),
+        # a profile only behind a verified identity; otherwise the customer's claim, so marked
         "customer": (
-            await customers.profile(db, ticket.customer_id)
+            {**await customers.profile(db, ticket.customer_id), "verified": True}
             if ticket.customer_id
-            else {"name": ticket.customer_name, "email": ticket.customer_email}
+            else {"name": ticket.customer_name, "email": ticket.customer_email, "verified": False}
         ),
         "timeline": timeline,
         "notes": [e for e in timeline if e["kind"] == "note"],

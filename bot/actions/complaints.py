@@ -304,6 +304,10 @@ class ValidateComplaintForm(FormValidationAction):
         try:
             facts = await hub_client.order(number, tracker.sender_id)
         except hub_client.HubError as exc:
+            if exc.status == 403:
+                # the details are the order's customer's only: the hub checks the number when
+                # the complaint is filed (with the complaint's e-mail address)
+                return {"complaint_order_number": number, "complaint_order_facts": None}
             if exc.status == 404:
                 return self._order_failed(
                     dispatcher, attempts, "utter_complaint_order_not_found", order_number=number

@@ -86,10 +86,14 @@ async def hand_off(sender_id: str, reason: str, **extra: Any) -> dict:
     return await call("POST", f"/internal/conversations/{_segment(sender_id)}/handoff", body)
 
 
-async def order(number: str, sender_id: Optional[str] = None) -> dict:
-    """An order's status; ``sender_id`` (the chat asking) lets the hub limit look-ups."""
-    params = {"session_id": sender_id} if sender_id else None
-    return await call("GET", f"/internal/orders/{_segment(number)}", params=params)
+async def order(number: str, sender_id: Optional[str] = None, email: Optional[str] = None) -> dict:
+    """An order's status for the chat ``sender_id`` (the hub limits its look-ups); without a
+    verified identity the hub wants ``email``, the address the order was placed with
+    (403 ``verification_required`` without it, 404 when it does not match)."""
+    params = {"session_id": sender_id} if sender_id else {}
+    if email:
+        params["email"] = email
+    return await call("GET", f"/internal/orders/{_segment(number)}", params=params or None)
 
 
 async def file_complaint(body: dict) -> dict:

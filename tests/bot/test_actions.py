@@ -295,9 +295,16 @@ ORDERS = {
 }  # fmt: skip
 
 
+# the address each order was placed with: the hub shows an order only with it (or to a chat
+# whose identity the shop verified: FakeHub.verified), as ticketing/services/lookups.py does
+ORDER_EMAILS = {"NW-104233": "ann@example.com", "NW-100002": "chen@example.com",
+                "NW-100003": "bob@example.com"}  # fmt: skip
+
+
 class FakeHub:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
+        self.verified = False
         self.availability = {
             "open": True,
             "agents_online": 2,
@@ -328,8 +335,15 @@ class FakeHub:
             number = path.rsplit("/", 1)[1]
             if number == "NW-500000":
                 return web.Response(text="<html>Bad gateway</html>", status=502)
-            if number in ORDERS:
+            email = request.query.get("email")
+            if number in ORDERS and (
+                self.verified or (email or "").lower() == ORDER_EMAILS.get(number)
+            ):
                 return web.json_response(ORDERS[number])
+            if email is None:
+                return web.json_response(
+                    {"error": {"code": "verification_required", "message": "e-mail"}}, status=403
+                )
             return web.json_response({"error": {"code": "not_found", "message": "no"}}, status=404)
         if path == "/internal/availability":
             return web.json_response(self.availability)
@@ -445,20 +459,76 @@ def slot_events(events: list) -> dict:
 # --- order status ----------------------------------------------------------------------------
 
 
-async def test_order_form_takes_the_number_from_the_first_message(hub):
+async def test_order_form_takes_the_number_and_asks_for_the_orders_email(hub):
     tracker = make_tracker("where is nw 104233?", "check_order_status", loop="order_status_form")
     dispatcher = CollectingDispatcher()
     events = await ValidateOrderStatusForm().run(dispatcher, tracker, DOMAIN)
     slots = slot_events(events)
-    assert slots["order_number"] == "NW-104233"
-    assert slots["order_lookup"]["carrier"] == "DPD"
+    # the hub shows nothing without the e-mail address on the order: the form asks for it
+    assert slots["order_number"] == "NW-104233" and slots["order_email"] is None
+    assert "order_lookup" not in slots and dispatcher.messages == []
     # the chat asking goes with the look-up (the hub limits look-ups per chat)
     assert ("GET", "/internal/orders/NW-104233?session_id=s1", None) in hub.calls
+    answer = make_tracker(
+        "it's Ann@Example.com", "inform",
+        slots={"requested_slot": "order_email", "order_number": "NW-104233"},
+        loop="order_status_form",
+    )  # fmt: skip
+    slots = slot_events(await ValidateOrderStatusForm().run(dispatcher, answer, DOMAIN))
+    assert slots["order_lookup"]["carrier"] == "DPD" and slots["order_email"] == "Ann@example.com"
+
+
+async def test_order_form_takes_number_and_email_from_one_message(hub):
+    tracker = make_tracker(
+        "where is nw 104233? I ordered as ann@example.com", "check_order_status",
+        loop="order_status_form",
+    )  # fmt: skip
+    slots = slot_events(
+        await ValidateOrderStatusForm().run(CollectingDispatcher(), tracker, DOMAIN)
+    )
+    assert slots["order_lookup"]["tracking_number"] == "DPD-0923471"
+    assert (
+        "GET", "/internal/orders/NW-104233?session_id=s1&email=ann@example.com", None
+    ) in hub.calls  # fmt: skip
+
+
+async def test_a_verified_customer_is_not_asked_for_the_email(hub):
+    hub.verified = True
+    tracker = make_tracker("where is nw 104233?", "check_order_status", loop="order_status_form")
+    slots = slot_events(
+        await ValidateOrderStatusForm().run(CollectingDispatcher(), tracker, DOMAIN)
+    )
+    assert slots["order_email"] == "verified" and slots["order_lookup"]["carrier"] == "DPD"
+
+
+async def test_a_number_and_email_that_do_not_match_are_reasked(hub):
+    tracker = make_tracker(
+        "bob@example.com", "inform",
+        slots={"requested_slot": "order_email", "order_number": "NW-104233"},
+        loop="order_status_form",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidateOrderStatusForm().run(dispatcher, tracker, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_not_matched"]
+    assert "ORDER" not in str(slots.get("order_lookup"))  # nothing of the order leaked
+    # the number is asked again, the address kept once
+    assert slots["order_number"] is None and slots["order_email"] == "bob@example.com"
+    assert slots["order_attempts"] == 1 and slots["order_number_retried"] is True
+    again = make_tracker(
+        "NW-100002", "inform",
+        slots={"requested_slot": "order_number", "order_email": "bob@example.com",
+               "order_attempts": 1, "order_number_retried": True},
+        loop="order_status_form",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidateOrderStatusForm().run(dispatcher, again, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_not_matched"]
+    assert slots["order_email"] is None and slots["order_attempts"] == 2  # now both
 
 
 @pytest.mark.parametrize(
     ("answer", "response"),
-    [("NW-12", "utter_order_number_malformed"), ("NW-999999", "utter_order_not_found"),
+    [("NW-12", "utter_order_number_malformed"),
      ("I don't know it", "utter_order_number_malformed"),
      ("🙂🙂🙂", "utter_order_number_malformed"),
      ("<b>x</b>" * 300, "utter_order_number_malformed")],
@@ -474,6 +544,18 @@ async def test_order_form_reasks_with_a_reason(hub, answer, response):
     assert slots["order_number"] is None and slots["order_attempts"] == 1
 
 
+async def test_an_email_that_is_no_email_is_reasked(hub):
+    tracker = make_tracker(
+        "my usual one", "inform",
+        slots={"requested_slot": "order_email", "order_number": "NW-104233"},
+        loop="order_status_form",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidateOrderStatusForm().run(dispatcher, tracker, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_email_invalid"]
+    assert slots["order_email"] is None and slots["order_attempts"] == 1
+
+
 async def test_order_form_leaves_faq_questions_to_the_rules(hub):
     tracker = make_tracker(
         "when are you open?", "faq", slots={"requested_slot": "order_number"},
@@ -486,7 +568,9 @@ async def test_order_form_leaves_faq_questions_to_the_rules(hub):
 
 async def test_third_failure_ends_the_form_and_offers_a_person(hub):
     tracker = make_tracker(
-        "NW-999998", "inform", slots={"requested_slot": "order_number", "order_attempts": 2},
+        "NW-999998", "inform",
+        slots={"requested_slot": "order_number", "order_attempts": 2,
+               "order_email": "ann@example.com"},
         loop="order_status_form",
     )  # fmt: skip
     events = await ValidateOrderStatusForm().run(CollectingDispatcher(), tracker, DOMAIN)
@@ -556,7 +640,7 @@ async def test_complaint_form_prefills_from_the_first_message_and_the_hub(hub):
     slots = slot_events(events)
     assert slots["complaint_category"] == "staff_attitude"
     assert slots["complaint_order_number"] == "NW-104233"
-    assert slots["complaint_order_facts"]["status"] == "in_transit"
+    assert slots["complaint_order_facts"] is None  # its details are its customer's only
     assert slots["complaint_email"] == "known@example.com"
     assert "rude and threw my parcel" in slots["complaint_description"]
 
@@ -575,7 +659,6 @@ async def test_complaint_email_from_the_widget_metadata_skips_the_question(hub):
     [("complaint_category", "banana", "utter_complaint_category_invalid"),
      ("complaint_description", "bad", "utter_complaint_description_too_short"),
      ("complaint_order_number", "NW-12", "utter_complaint_order_invalid"),
-     ("complaint_order_number", "NW-999999", "utter_complaint_order_not_found"),
      ("complaint_email", "me at home", "utter_email_invalid")],
 )  # fmt: skip
 async def test_complaint_form_reasks_with_a_reason(hub, slot, answer, response):
@@ -584,6 +667,19 @@ async def test_complaint_form_reasks_with_a_reason(hub, slot, answer, response):
     events = await ValidateComplaintForm().run(dispatcher, tracker, DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == [response]
     assert slot_events(events)[slot] is None
+
+
+async def test_a_complaint_order_is_taken_without_showing_its_details(hub):
+    """The hub shows an order's details only to its customer; the complaint form keeps the
+    number (the hub checks it when the complaint is filed) and shows nothing of it."""
+    tracker = make_tracker(
+        "NW-104233", "inform", slots={"requested_slot": "complaint_order_number"},
+        loop="complaint_form",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    slots = slot_events(await ValidateComplaintForm().run(dispatcher, tracker, DOMAIN))
+    assert slots["complaint_order_number"] == "NW-104233"
+    assert slots["complaint_order_facts"] is None and dispatcher.messages == []
 
 
 async def test_complaint_order_can_be_skipped(hub):

@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, expect
 
-from .support import PageOpener, add_users_cli, internal_url, start_hub, stop_hub
+from .support import (
+    PageOpener,
+    add_users_cli,
+    internal_url,
+    start_hub,
+    stop_hub,
+    verified_customer,
+)
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -352,7 +359,7 @@ def test_complaint_record_customer_history_and_resolution_rules(
 ) -> None:
     boss = new_page()
     token = csrf_login(boss.context, "boss@example.com")
-    mia = {"name": "Mia Chen", "email": "mia@example.com"}
+    mia = verified_customer("Mia Chen", "mia@example.com")  # signed in at the shop
 
     # Mia asked for help once before; now the assistant files her complaint.
     earlier = api_hand_off(boss.request, api_chat(boss.request, mia))

@@ -31,6 +31,10 @@ DEMO_AGENT = ("dana@northwind.example", "northwind-demo")
 pytestmark = pytest.mark.e2e
 
 
+# the demo shop's key for verified identities (ticketing/identity.py)
+IDENTITY_SECRET = "e2e-identity-secret"
+
+
 @pytest.fixture(scope="session")
 def model():
     return ensure_model(quiet=True)
@@ -93,6 +97,7 @@ def stack(model, tmp_path_factory, artifacts):
         "RASA_TIMEOUT": "20",
         "SHOP_FILE": str(always_open_shop(run_dir)),
         "RATE_LIMITS": GENEROUS_LIMITS,
+        "IDENTITY_SECRET": IDENTITY_SECRET,
     }
     seed_demo_data(database_url, env)
     stack = Stack(

@@ -18,8 +18,9 @@ import subprocess
 import pytest
 
 from scripts.envs import RASA
+from ticketing.identity import user_hash
 
-from .conftest import ROOT, query
+from .conftest import IDENTITY_SECRET, ROOT, query
 
 pytestmark = pytest.mark.e2e
 
@@ -113,9 +114,29 @@ async def test_out_of_scope_says_what_the_bot_can_do(customer, running):
 
 
 async def test_order_status_from_a_number_in_the_message(customer):
-    text = bot_text(await customer.say("Hi, where is my order nw 104233?"))
+    messages = await customer.say("Hi, where is my order nw 104233?")
+    text = bot_text(messages)
+    # an order's details only for the e-mail address it was placed with (issue 11)
+    assert "what's the e-mail address you placed the order with?" in text and "DPD" not in text
+    text = bot_text(await customer.say("ann@example.com"))
     assert "Order NW-104233 is on its way with DPD" in text
     assert "DPD-0923471" in text and "Expected delivery:" in text
+
+
+async def test_a_verified_customer_is_answered_at_once(customer_factory):
+    email = "ann@example.com"
+    ann = await customer_factory(
+        customer={"email": email, "user_hash": user_hash(IDENTITY_SECRET, email)}
+    )
+    text = bot_text(await ann.say("where is my order NW-100004?"))
+    assert "Order NW-100004 is out for delivery today with DHL" in text
+
+
+async def test_someone_elses_order_shows_nothing(customer):
+    await customer.say("where is my order NW-104233")
+    text = bot_text(await customer.say("bob@example.com"))
+    assert "I couldn't find an order NW-104233 placed with bob@example.com" in text
+    assert "DPD" not in text and "in_transit" not in text and "on its way" not in text
 
 
 async def test_order_status_malformed_then_unknown_then_found(customer):
@@ -124,8 +145,11 @@ async def test_order_status_malformed_then_unknown_then_found(customer):
     messages = await customer.say("NW-12")
     assert "Order numbers look like NW-104233" in bot_text(messages)
     messages = await customer.say("NW-999999")
-    assert "I couldn't find an order NW-999999" in bot_text(messages)
-    messages = await customer.say("it's NW-100004")
+    assert "e-mail address you placed the order with" in bot_text(messages)
+    messages = await customer.say("ann@example.com")
+    assert "I couldn't find an order NW-999999 placed with ann@example.com" in bot_text(messages)
+    assert "What's your order number?" in bot_text(messages)
+    messages = await customer.say("it's NW-100004")  # the address is kept once
     assert "Order NW-100004 is out for delivery today with DHL" in bot_text(messages)
 
 
@@ -134,15 +158,17 @@ async def test_an_faq_inside_the_order_form_then_the_number(customer):
     messages = await customer.say("how much does delivery cost?")
     text = bot_text(messages)
     assert "£3.95" in text and "What's your order number?" in text
-    messages = await customer.say("NW-100002")
+    await customer.say("NW-100002")
+    messages = await customer.say("chen@example.com")
     assert "is being prepared in our warehouse" in bot_text(messages)
 
 
 async def test_three_failed_order_lookups_offer_a_person(customer, running):
     await customer.say("track my order")
     await customer.say("NW-999999")
-    await customer.say("no idea sorry")
-    messages = await customer.say("NW-999998")
+    await customer.say("ann@example.com")  # no such order: one
+    await customer.say("no idea sorry")  # no order number: two
+    messages = await customer.say("NW-999998")  # with the same address: three
     assert "Would you like me to pass you to a person" in bot_text(messages)
     messages = await click(customer, messages, "Yes, talk to a person")
     assert re.search(r"T-\d{6}", bot_text(messages))
@@ -333,13 +359,17 @@ async def test_survey_after_an_agent_resolved_the_ticket(customer, running):
 
 
 async def test_empathy_comes_before_the_answer_to_an_angry_message(customer, running):
-    messages = await customer.say("This is a disgrace!!! Where the hell is my order NW-104233?")
-    bots = bot_messages(messages)
+    angry = await customer.say("This is a disgrace!!! Where the hell is my order NW-104233?")
+    bots = bot_messages(angry)
     assert "sorry" in bots[0]["text"].lower()
-    assert any("NW-104233 is on its way" in m["text"] for m in bots[1:])
-    offer = bots[-1]["buttons"]
+    assert any("e-mail address you placed the order with" in m["text"] for m in bots[1:])
+    assert turn_of(running, angry[0]["id"])[2] == "angry"
+    messages = await customer.say("ann@example.com")
+    bots = bot_messages(angry) + bot_messages(messages)
+    assert any("NW-104233 is on its way" in m["text"] for m in bot_messages(messages))
+    offers = [m["buttons"] for m in bots if m.get("buttons")]
+    offer = offers[-1]
     assert offer and offer[0]["payload"] == '/request_human{"handoff_reason":"sentiment"}'
-    assert turn_of(running, messages[0]["id"])[2] == "angry"
     messages = await customer.say(offer[0]["title"], payload=offer[0]["payload"])
     assert tickets_of(running, customer.session_id)[0][2] == "sentiment"
 

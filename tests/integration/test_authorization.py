@@ -18,7 +18,7 @@ import pytest
 from ticketing.settings import Settings
 from ticketing.web.app import init_app
 
-from .conftest import INTERNAL_TOKEN, hand_off
+from .conftest import INTERNAL_TOKEN, hand_off, verified
 
 ACTORS = (
     "anonymous",
@@ -189,7 +189,7 @@ def test_every_route_has_a_policy():
 @pytest.fixture
 async def world(client, new_chat, make_staff, hub):
     """A queued ticket with its customer, and one actor of each kind."""
-    customer = await new_chat(customer={"name": "Ann Smith", "email": "ann@example.com"})
+    customer = await new_chat(customer=verified("ann@example.com", "Ann Smith"))
     other = await new_chat()
     handed = await hand_off(client, customer)
     number = handed["ticket"]["number"]

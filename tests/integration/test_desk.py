@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from .conftest import PASSWORD, count_rows, hand_off
+from .conftest import PASSWORD, count_rows, hand_off, verified
 
 
 async def test_login_errors_and_me(client, make_staff):
@@ -275,8 +275,8 @@ async def test_capacity_limits_claims(client, new_chat, make_staff):
 
 async def test_vip_customers_are_served_first(client, new_chat, make_staff, hub):
     boss = await make_staff("boss@example.com", role="supervisor")
-    first = await new_chat(customer={"email": "regular@example.com"})
-    urgent = await new_chat(customer={"email": "vip@example.com"})
+    first = await new_chat(customer=verified("regular@example.com"))
+    urgent = await new_chat(customer=verified("vip@example.com"))
     n1 = (await hand_off(client, first))["ticket"]["number"]
     n2 = (await hand_off(client, urgent))["ticket"]["number"]
     assert [t["number"] for t in (await boss.get("/api/queue"))["tickets"]] == [n1, n2]
@@ -287,6 +287,14 @@ async def test_vip_customers_are_served_first(client, new_chat, make_staff, hub)
     assert (await urgent.state())["queue_position"] == 1
     assert (await first.state())["queue_position"] == 2
     await boss.patch(f"/api/customers/{vip_id}", {"vip": "yes"}, expect=422)
+    # typing the VIP's e-mail address into the chat is a claim: no VIP routing, no profile
+    impostor = await new_chat(customer={"email": "vip@example.com"})
+    n3 = (await hand_off(client, impostor))["ticket"]["number"]
+    queue = (await boss.get("/api/queue"))["tickets"]
+    assert [t["number"] for t in queue] == [n2, n1, n3] and queue[2]["vip"] is False
+    claimed = await boss.get(f"/api/tickets/{n3}")
+    assert claimed["customer"] == {"name": None, "email": "vip@example.com", "verified": False}
+    assert (await urgent.state())["queue_position"] == 1
 
 
 async def test_role_checks(client, make_staff):

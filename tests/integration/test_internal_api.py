@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import INTERNAL_TOKEN, count_rows
+from .conftest import INTERNAL_TOKEN, count_rows, verified
 
 AUTH = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
 
@@ -107,14 +107,51 @@ async def orders_seeded(hub):
 
 
 async def test_order_lookup(client, orders_seeded):
-    response = await client.get("/internal/orders/nw 104233", headers=AUTH)
+    """Issue 11: an order's details need its e-mail address (or a verified identity)."""
+    url = "/internal/orders/nw 104233"
+    response = await client.get(url, params={"email": "Ann@Example.com "}, headers=AUTH)
     assert response.status == 200
     order = await response.json()
     assert order["number"] == "NW-104233" and order["status"] == "in_transit"
     assert order["carrier"] == "DPD" and order["tracking_number"] == "DPD-0923471"
     assert order["tracking_url"].endswith("DPD-0923471") and order["expected_delivery"]
-    assert (await client.get("/internal/orders/NW-999999", headers=AUTH)).status == 404
+    # without the e-mail address a known and an unknown number answer alike
+    for number in ("NW-104233", "NW-999999"):
+        refused = await client.get(f"/internal/orders/{number}", headers=AUTH)
+        assert refused.status == 403
+        error = (await refused.json())["error"]
+        assert error["code"] == "verification_required" and "DPD" not in str(error)
+    # a wrong e-mail address and an unknown number answer alike too
+    for number, email in (("NW-104233", "bob@example.com"), ("NW-999999", "ann@example.com")):
+        missing = await client.get(
+            f"/internal/orders/{number}", params={"email": email}, headers=AUTH
+        )
+        assert missing.status == 404, number
     assert (await client.get("/internal/orders/12345", headers=AUTH)).status == 422
+
+
+async def test_order_lookup_for_a_verified_customer(client, new_chat, orders_seeded):
+    ann = await new_chat(customer=verified("ann@example.com"))
+    own = await client.get(
+        "/internal/orders/NW-104233", params={"session_id": ann.session_id}, headers=AUTH
+    )
+    assert own.status == 200 and (await own.json())["tracking_number"] == "DPD-0923471"
+    # a claimed (typed) e-mail address is no identity; a verified one opens only its orders
+    claimed = await new_chat(customer={"email": "ann@example.com"})
+    bob = await new_chat(customer=verified("bob@example.com"))
+    for chat in (claimed, bob):
+        refused = await client.get(
+            "/internal/orders/NW-104233", params={"session_id": chat.session_id}, headers=AUTH
+        )
+        assert refused.status == 403
+
+
+async def test_a_user_hash_that_does_not_match_is_refused(client, hub):
+    forged = {"email": "ann@example.com", "user_hash": "0" * 64}
+    response = await client.post("/api/chat/sessions", json={"customer": forged})
+    assert response.status == 403
+    assert (await response.json())["error"]["code"] == "identity_invalid"
+    assert await count_rows(hub, "conversations") == 0
 
 
 async def test_availability_is_honest(client, make_staff):
@@ -131,7 +168,7 @@ async def test_availability_is_honest(client, make_staff):
 
 
 async def test_complaint_is_filed_with_its_record(client, new_chat, hub, orders_seeded):
-    chat = await new_chat(customer={"email": "ann@example.com"})
+    chat = await new_chat(customer=verified("ann@example.com"))
     response = await client.post(
         "/internal/complaints",
         json={
@@ -286,7 +323,9 @@ async def test_attach_customer(client, new_chat, hub):
         url, json={"email": "Zoe@Example.com", "name": "Zoe"}, headers=AUTH
     )
     assert response.status == 200
-    assert (await response.json())["customer"]["email"] == "zoe@example.com"
+    attached = (await response.json())["customer"]
+    assert attached == {"email": "zoe@example.com", "name": "Zoe", "verified": False}
+    assert await count_rows(hub, "customers") == 0  # a claim opens no profile
     assert (await client.post(url, json={"email": "nope"}, headers=AUTH)).status == 422
     info = await (
         await client.get(f"/internal/conversations/{chat.session_id}", headers=AUTH)

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import customers, limits, outbox, tickets
+from .. import customers, identity, limits, outbox, tickets
 from ..bus import QUEUE_CHANNEL, agent_channel, conversation_channel, team_channel, ticket_channel
 from ..context import Hub
 from ..errors import (
@@ -111,6 +111,7 @@ async def create_session(
     email = _customer_field(customer, "email", MAX_EMAIL_LENGTH)
     if email is not None and "@" not in email:
         raise invalid("customer.email is not an e-mail address", field="customer.email")
+    verified = identity.verify(hub.settings.identity_secret, email, customer.get("user_hash"))
     if client is not None:
         await limits.hit(hub.limiter, "session_ip", client)
 
@@ -128,7 +129,7 @@ async def create_session(
         db.add(conversation)
         if email:
             await db.flush()
-            await customers.attach(db, conversation, email, name)
+            await customers.attach(db, conversation, email, name, verified=verified)
     return conversation, token
 
 

@@ -9,6 +9,10 @@
  *     data-locale="zh-CN"   UI language (default: the browser's language)
  *     data-title="Support"  panel title
  *     data-open="true"      open the panel on the first visit
+ *     data-customer-email="ann@example.com" data-customer-name="Ann"
+ *     data-user-hash="..."  a signed-in customer, verified: the shop's server computes
+ *                           hex(HMAC-SHA256(IDENTITY_SECRET, e-mail)) (README, "Verified
+ *                           identity"); without the hash the e-mail is only the customer's claim
  *
  * This file is a classic script (what any page can embed) and only starts the widget: it reads
  * its own tag, then imports widget/main.js, the widget itself as native ES modules (widget/,
@@ -47,6 +51,11 @@
     locale: script.getAttribute("data-locale") || navigator.language,
     title: script.getAttribute("data-title"),
     open: script.getAttribute("data-open") === "true",
+    customer: {
+      email: script.getAttribute("data-customer-email") || undefined,
+      name: script.getAttribute("data-customer-name") || undefined,
+      user_hash: script.getAttribute("data-user-hash") || undefined,
+    },
     strings: window.__hdChatWidgetStrings || {},
   };
 

@@ -12,11 +12,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from .. import complaints, customers, limits, orders, surveys, tickets, tokens
-from ..errors import BadRequest, Forbidden, Unauthorized, invalid, not_found
+from .. import complaints, customers, surveys, tickets, tokens
+from ..errors import BadRequest, Unauthorized, invalid, not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
-from ..services import chat
+from ..services import chat, lookups
 from ..services import handoff as handoff_service
 from .keys import HUB
 from .openapi import internal_openapi
@@ -91,6 +91,7 @@ async def conversation_info(request: web.Request) -> web.Response:
     state["customer"] = {
         "name": conversation.customer_name or (customer.name if customer else None),
         "email": conversation.customer_email,
+        "verified": conversation.identity_verified,
         "vip": bool(customer and customer.vip),
         "tier": customer.tier if customer else None,
         "membership": customer.membership if customer else None,
@@ -164,13 +165,16 @@ async def handoff(request: web.Request) -> web.Response:
 
 @routes.get("/orders/{number}")
 async def order(request: web.Request) -> web.Response:
-    """An order's status for the assistant; ``session_id`` (the chat asking) is rate-limited."""
-    session_id = request.query.get("session_id")
-    if session_id:
-        await limits.hit(request.config_dict[HUB].limiter, "lookup_session", session_id)
-    async with request.config_dict[HUB].sessions() as db:
-        found = await orders.lookup(db, request.match_info["number"])
-        return web.json_response(orders.order_json(found))
+    """An order for the chat ``session_id``: its customer's (verified identity) or with the
+    order's e-mail address as ``email`` (services/lookups.py)."""
+    return web.json_response(
+        await lookups.order_for_customer(
+            request.config_dict[HUB],
+            request.match_info["number"],
+            request.query.get("session_id"),
+            request.query.get("email"),
+        )
+    )
 
 
 @routes.post("/complaints")
@@ -204,33 +208,13 @@ async def file_complaint(request: web.Request) -> web.Response:
 @routes.get("/tickets/{number}")
 async def ticket_status(request: web.Request) -> web.Response:
     """A ticket's stage, for the customer whose ticket it is (403 for anyone else)."""
-    hub = request.config_dict[HUB]
     session_id = request.query.get("session_id")
     if not session_id:
         raise invalid("session_id is required", field="session_id")
-    await limits.hit(hub.limiter, "lookup_session", session_id)
-    async with hub.sessions() as db:
-        conversation = await _conversation(db, session_id, lock=False)
-        ticket: Ticket = await tickets.by_number(db, request.match_info["number"])
-        same_customer = (
-            conversation.customer_email is not None
-            and ticket.customer_email == conversation.customer_email
-        )
-        if ticket.conversation_id != conversation.id and not same_customer:
-            raise Forbidden("forbidden", "this ticket belongs to another customer")
-        complaint = await tickets.complaint_of(db, ticket)
     return web.json_response(
-        {
-            **ticket_brief(ticket),
-            "kind": ticket.kind,
-            "stage": complaint.stage if complaint else ticket.status,
-            "created_at": iso(ticket.created_at),
-            "updated_at": iso(ticket.updated_at),
-            "assigned": ticket.assignee_id is not None,
-            "first_response_due_at": iso(ticket.first_response_due_at),
-            "resolution_due_at": iso(ticket.resolution_due_at),
-            "resolved_at": iso(ticket.resolved_at),
-        }
+        await lookups.ticket_for_customer(
+            request.config_dict[HUB], request.match_info["number"], session_id
+        )
     )
 
 
@@ -271,5 +255,14 @@ async def attach_customer(request: web.Request) -> web.Response:
     async with hub.sessions() as db, db.begin():
         conversation = await _conversation(db, request.match_info["session_id"])
         customer = await customers.attach(db, conversation, email, name)
-        data = customers.customer_json(customer)
+        # a typed e-mail is the customer's claim: recorded, linked to no profile
+        data = (
+            {**customers.customer_json(customer), "verified": True}
+            if customer is not None
+            else {
+                "email": conversation.customer_email,
+                "name": conversation.customer_name,
+                "verified": False,
+            }
+        )
     return web.json_response({"customer": data})

@@ -21,7 +21,11 @@ export function renderCustomer() {
       "dl",
       { class: "facts" },
       flatten([
-        field(t("email"), customer.email),
+        // a typed e-mail address is the customer's claim, not an identity
+        field(
+          t("email"),
+          customer.email && customer.verified === false ? customer.email + " (" + t("unverified") + ")" : customer.email
+        ),
         customer.phone ? field(t("phone"), customer.phone) : [],
         field(t("tier"), label("tier", customer.tier)),
         customer.lifecycle ? field(t("lifecycle"), label("lifecycle", customer.lifecycle)) : [],

@@ -34,6 +34,7 @@ export var config = {
   locale: "en",
   title: "",
   openByDefault: false,
+  customer: null, // {email, name, user_hash} of a signed-in customer (widget.js)
   strings: {}, // {locale: {key: text}}, from the hub (locales/<locale>/widget.json)
 };
 
@@ -41,7 +42,7 @@ function pickLocale(tag) {
   return /^zh/i.test(tag || "") ? "zh-CN" : "en";
 }
 
-/** options: {base, hostId, locale, title, open, strings} from widget.js. */
+/** options: {base, hostId, locale, title, open, customer, strings} from widget.js. */
 export function configure(options) {
   config.hostId = options.hostId || config.hostId;
   config.base = options.base;
@@ -52,6 +53,8 @@ export function configure(options) {
   config.locale = pickLocale(options.locale);
   config.title = options.title || t("title");
   config.openByDefault = options.open === true;
+  var customer = options.customer || {};
+  config.customer = customer.email ? customer : null;
 }
 
 // ---------------------------------------------------------------------------------------

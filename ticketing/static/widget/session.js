@@ -67,7 +67,9 @@ async function createSession() {
   showNotice(t("connecting"));
   var data;
   try {
-    data = await api("POST", "/api/chat/sessions", { body: { locale: config.locale } });
+    var body = { locale: config.locale };
+    if (config.customer) body.customer = config.customer;
+    data = await api("POST", "/api/chat/sessions", { body: body });
   } catch (error) {
     showNotice(t("unreachable"));
     throw error;
