@@ -34,6 +34,8 @@ POLICIES: dict[str, Limit] = {
     "session_ip": Limit(30, 60, "too many new chats from this address"),
     "message_session": Limit(20, 60, "too many messages in a short time"),
     "lookup_session": Limit(10, 600, "too many order or ticket look-ups in this chat"),
+    # the same, per address, over every chat from it (remember_client)
+    "lookup_ip": Limit(30, 600, "too many order or ticket look-ups from this address"),
     "feedback_session": Limit(30, 60, "too many ratings in a short time"),
 }
 
@@ -60,6 +62,7 @@ class MemoryLimiter:
         self.policies = dict(POLICIES)
         self._counts: dict[str, tuple[int, int]] = {}
         self._locks: dict[str, float] = {}
+        self._notes: dict[str, tuple[str, float]] = {}
         self._guard = asyncio.Lock()
 
     async def start(self) -> None:
@@ -95,6 +98,16 @@ class MemoryLimiter:
         self._locks.pop(key, None)
         for name in [k for k in self._counts if k.startswith(key)]:
             self._counts.pop(name, None)
+
+    async def remember(self, key: str, value: str, seconds: int) -> None:
+        now = time.time()
+        if len(self._notes) > 100_000:
+            self._notes = {k: v for k, v in self._notes.items() if v[1] > now}
+        self._notes[key] = (value, now + seconds)
+
+    async def recall(self, key: str) -> str | None:
+        value, until = self._notes.get(key, (None, 0.0))
+        return value if until > time.time() else None
 
 
 class RedisLimiter:
@@ -136,6 +149,13 @@ class RedisLimiter:
         async for name in self._redis.scan_iter(match=f"helpdesk:rl:{key}:*"):
             await self._redis.delete(name)
 
+    async def remember(self, key: str, value: str, seconds: int) -> None:
+        await self._redis.set(f"helpdesk:note:{key}", value, ex=seconds)
+
+    async def recall(self, key: str) -> str | None:
+        value = await self._redis.get(f"helpdesk:note:{key}")
+        return value.decode() if isinstance(value, bytes) else value
+
 
 Limiter = MemoryLimiter | RedisLimiter
 
@@ -158,6 +178,25 @@ async def hit(limiter: Limiter, policy: str, who: str) -> None:
         raise TooManyRequests(
             "rate_limited", limit.message, retry_after=_retry_after(remaining), limit=policy
         )
+
+
+# --- the address behind a chat ----------------------------------------------------------
+
+CLIENT_SECONDS = 3600
+
+
+async def remember_client(limiter: Limiter, session_id: str, client: str) -> None:
+    """The address a chat's customer last wrote from: the action server's look-ups for that
+    chat then count against the address too (``lookup_ip``), not only the chat."""
+    await limiter.remember(f"chat-client:{session_id}", client, CLIENT_SECONDS)
+
+
+async def hit_lookup(limiter: Limiter, session_id: str) -> None:
+    """One order or ticket look-up of a chat: per chat, and per its customer's address."""
+    await hit(limiter, "lookup_session", session_id)
+    client = await limiter.recall(f"chat-client:{session_id}")
+    if client:
+        await hit(limiter, "lookup_ip", client)
 
 
 # --- sign-in lock-out --------------------------------------------------------------------

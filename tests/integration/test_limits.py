@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -38,6 +39,17 @@ async def test_new_chats_per_address(aiohttp_client, tight):
     body = await refused.json()
     assert body["error"]["code"] == "rate_limited" and body["error"]["limit"] == "session_ip"
     assert await count_rows(client.app[HUB], "conversations") == 2
+
+
+async def test_a_limit_resets_when_its_window_ends(aiohttp_client, tight):
+    client = await aiohttp_client(tight("session_ip=1/2"))
+    # fixed windows start at multiples of their length: begin right after a boundary
+    await asyncio.sleep(2 - time.time() % 2 + 0.05)
+    assert (await client.post("/api/chat/sessions", json={})).status == 201
+    refused = await client.post("/api/chat/sessions", json={})
+    assert refused.status == 429 and 1 <= int(refused.headers["Retry-After"]) <= 2
+    await asyncio.sleep(2 - time.time() % 2 + 0.05)  # the window has ended
+    assert (await client.post("/api/chat/sessions", json={})).status == 201
 
 
 async def test_loopback_clients_are_not_counted_in_development(aiohttp_client, settings):
@@ -136,6 +148,28 @@ async def test_order_look_ups_per_chat(aiohttp_client, tight):
         "/internal/orders/NW-000001", params={"session_id": "s-2"}, headers=token
     )
     assert other.status == 404
+
+
+async def test_order_look_ups_per_address_over_every_chat(aiohttp_client, tight):
+    """Many chats from one address don't multiply the look-ups it may make."""
+    client = await aiohttp_client(tight("lookup_ip=2/600"))
+    token = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+    chats = []
+    for _ in range(2):
+        created = await (await client.post("/api/chat/sessions", json={})).json()
+        chat = Chat(client, created["session_id"], created["token"])
+        await chat.send("where is my order")  # the hub notes the address the chat writes from
+        chats.append(chat)
+
+    async def look_up(chat):
+        response = await client.get(
+            "/internal/orders/NW-104233", params={"session_id": chat.session_id}, headers=token
+        )
+        return response.status, (await response.json())["error"]
+
+    assert [(await look_up(c))[0] for c in (chats[0], chats[1])] == [403, 403]
+    status, error = await look_up(chats[1])
+    assert status == 429 and error["limit"] == "lookup_ip"
 
 
 async def test_password_checks_run_off_the_event_loop(aiohttp_client, settings, monkeypatch):

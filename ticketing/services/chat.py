@@ -261,11 +261,11 @@ async def post_customer_message(
     conversation: Conversation,
     new: NewMessage,
     idempotency_key: str | None,
-    limited: bool = True,
+    client: str | None = None,
 ) -> list[dict]:
     """Store the customer's message, then (in bot mode) the bot's replies; returns both.
-    ``limited``: the per-chat message limit applies (not to a loopback client in
-    development)."""
+    ``client``: the customer's address, which the per-chat message limit and the look-up
+    limits count against (None: no limits, a loopback client in development)."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise invalid("Idempotency-Key must be 1 to 200 characters")
 
@@ -282,8 +282,9 @@ async def post_customer_message(
 
     # a retried message (same key) was answered above; a new one counts against the limit,
     # before anything is stored: the widget keeps the text and sends it after Retry-After
-    if limited:
+    if client is not None:
         await limits.hit(hub.limiter, "message_session", conversation.public_id)
+        await limits.remember_client(hub.limiter, conversation.public_id, client)
     customer_message = Message(
         conversation_id=conversation.id,
         sender="customer",

@@ -6,7 +6,8 @@ or one that gives that e-mail address as a second factor. Without either the ans
 ``verification_required`` whether the order exists or not, and a wrong e-mail address is
 ``not_found`` like an unknown number, so neither tells an order number from a made-up one.
 A ticket's stage goes to the chat that opened it, or to the verified customer it belongs to.
-Every look-up of a chat counts against its ``lookup_session`` limit.
+Every look-up of a chat counts against its ``lookup_session`` limit and its customer's
+address's ``lookup_ip`` limit.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def order_for_customer(
     if email is not None and not (0 < len(email) <= 320 and "@" in email):
         raise invalid("email must be the e-mail address on the order", field="email")
     if session_id:
-        await limits.hit(hub.limiter, "lookup_session", session_id)
+        await limits.hit_lookup(hub.limiter, session_id)
     async with hub.sessions() as db:
         conversation = await _chat(db, session_id)
         verified = (
@@ -71,7 +72,7 @@ async def order_for_customer(
 
 async def ticket_for_customer(hub: Hub, number: str, session_id: str) -> dict[str, Any]:
     """The ticket with its complaint stage, for the chat that may see it (403 otherwise)."""
-    await limits.hit(hub.limiter, "lookup_session", session_id)
+    await limits.hit_lookup(hub.limiter, session_id)
     async with hub.sessions() as db:
         conversation = await _chat(db, session_id)
         ticket: Ticket = await tickets.by_number(db, number)

@@ -46,7 +46,7 @@ async def post_message(request: web.Request) -> web.Response:
         conversation,
         new,
         request.headers.get("Idempotency-Key"),
-        limited=limited_client(request) is not None,
+        client=limited_client(request),
     )
     return web.json_response({"messages": messages})
 
