@@ -131,8 +131,10 @@ def _user_disable(args: argparse.Namespace) -> int:
 
 def _demo_data(args: argparse.Namespace) -> int:
     from . import demo, production
+    from .shop import load_shop
 
-    production.refuse_demo_data(Settings.from_env())
+    settings = Settings.from_env()
+    production.refuse_demo_data(settings)
 
     async def seed(session):
         orders = await demo.seed_orders(session)
@@ -151,7 +153,11 @@ def _demo_data(args: argparse.Namespace) -> int:
 
         counts = asyncio.run(
             demo_history.generate(
-                Settings.from_env().database_url, args.conversations, seed=args.seed, days=args.days
+                settings.database_url,
+                args.conversations,
+                seed=args.seed,
+                days=args.days,
+                shop=load_shop(settings.shop_file),
             )
         )
         print(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 from alembic import command
@@ -83,7 +82,3 @@ def upgrade(url: str, revision: str = "head") -> None:
 async def upgrade_async(url: str, revision: str = "head") -> None:
     """Apply migrations from inside a running event loop."""
     await asyncio.to_thread(upgrade, url, revision)
-
-
-def default_url() -> str:
-    return os.environ.get("DATABASE_URL") or "sqlite:///var/helpdesk.db"

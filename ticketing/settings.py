@@ -103,6 +103,8 @@ class Settings:
     mail_from: str = "Northwind Goods support <support@northwind.example>"
     worker_interval: float = 5.0
     mask_pii_for_supervisors: bool = False
+    # CSI_WEIGHTS: "speed=0.3,problem_solving=0.4,attitude=0.3" (else shop.yml, else defaults)
+    csi_weights: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +142,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
             worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
             mask_pii_for_supervisors=_bool(env, "MASK_PII_FOR_SUPERVISORS", False),
+            csi_weights=env.get("CSI_WEIGHTS") or None,
         )
         return settings
 

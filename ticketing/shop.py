@@ -6,7 +6,6 @@ what the bot promises is what the SLA clocks measure. ``SHOP_FILE`` points elsew
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +47,7 @@ class Shop:
 
 @lru_cache(maxsize=4)
 def load_shop(path: str | None = None) -> Shop:
-    path = path or os.environ.get("SHOP_FILE") or str(DEFAULT_SHOP_FILE)
+    """The shop's facts from ``path`` (``Settings.shop_file``), else the repository's shop.yml."""
+    path = path or str(DEFAULT_SHOP_FILE)
     facts = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return Shop.from_facts(facts)

@@ -257,7 +257,8 @@ class BusinessCalendar:
         """
         if not isinstance(cfg, Mapping):
             raise ValueError(f"business_hours must be a mapping, got {cfg!r}")
-        unknown = set(cfg) - {"timezone", "weekly", "holidays"}
+        # timezone_label: how the assistant names the zone to customers ("UK time")
+        unknown = set(cfg) - {"timezone", "timezone_label", "weekly", "holidays"}
         if unknown:
             raise ValueError(f"business_hours: unknown keys {sorted(map(str, unknown))}")
         if "timezone" not in cfg:

@@ -6,9 +6,13 @@ Nothing here talks to the hub or raises on odd input; the unit tests exercise it
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import yaml
 
 from bot.components.polarity import AFFIRM, polarity, uncertain
 
@@ -17,8 +21,20 @@ try:
 except ImportError:  # pragma: no cover - Python < 3.9
     ZoneInfo = None  # type: ignore[assignment]
 
-SHOP_TIMEZONE = "Europe/London"
-TZ_LABEL = "UK time"
+
+def _shop_time() -> Tuple[str, str]:
+    """The shop's time zone and what customers call it, from shop.yml's ``business_hours``
+    (``SHOP_FILE``, as the hub reads it): the same hours the hub's SLA clocks count."""
+    path = Path(os.environ.get("SHOP_FILE") or Path(__file__).resolve().parents[2] / "shop.yml")
+    try:
+        hours = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("business_hours")
+        zone = str(hours["timezone"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return "UTC", "UTC"  # no shop file: UTC, said so
+    return zone, str(hours.get("timezone_label") or zone)
+
+
+SHOP_TIMEZONE, TZ_LABEL = _shop_time()
 MAX_TEXT = 4000
 
 REQUESTED_SLOT = "requested_slot"

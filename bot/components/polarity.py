@@ -43,6 +43,9 @@ YES_PHRASES = (
     "you may", "you can", "that's correct", "thats correct", "it did", "it was", "it has",
     "it worked", "that worked", "all good", "can't see why not", "cant see why not",
     "can't hurt", "cant hurt", "couldn't hurt", "no harm trying",
+    "don't mind if i do", "dont mind if i do", "uh huh", "roger that", "too right",
+    "sounds perfect", "sounds lovely", "that'd be lovely", "that'd be great", "that'd be nice",
+    "that would be great", "that would be lovely", "i'd love that", "i'd like that",
 )  # fmt: skip
 UNCERTAIN_PHRASES = (
     "not sure", "i'm not sure", "im not sure", "no idea", "don't know", "dont know",
@@ -67,7 +70,9 @@ NO_PHRASES = (
     "i'm sound", "im sound", "sadly not", "afraid not", "unfortunately not", "not mine",
     "isn't mine", "not my order", "wrong order", "wrong number", "wrong one", "god no",
     "won't be necessary", "wont be necessary", "no more", "not needed", "not quite",
-    "no need to",
+    "no need to", "i don't believe so", "i dont believe so", "don't believe so",
+    "i'd prefer not", "prefer not", "some other time", "another time", "not my order number",
+    "you're alright", "youre alright", "no complaint", "no refund",
 )  # fmt: skip
 YES_WORDS = {
     "yes", "yeah", "yea", "yep", "yup", "ya", "yah", "yas", "yass", "ye", "y", "aye",
@@ -75,11 +80,11 @@ YES_WORDS = {
     "right", "correct", "exactly", "absolutely", "definitely", "certainly", "indeed",
     "affirmative", "agreed", "agree", "fine", "great", "perfect", "good", "cool", "lovely",
     "brilliant", "please", "yessir", "totally", "true", "precisely", "deffo", "defo",
-    "obviously", "gladly", "uh-huh", "uhuh", "mhm", "yesh", "yis", "👍",
+    "obviously", "gladly", "uh-huh", "uhuh", "mhm", "yesh", "yis", "👍", "positive", "yh",
 }  # fmt: skip
 NO_WORDS = {
     "no", "nope", "nah", "naw", "nay", "not", "never", "negative", "n", "nop", "noo",
-    "nooo", "nada", "neither", "wrong", "incorrect", "cancel", "nothing",
+    "nooo", "nada", "neither", "wrong", "incorrect", "cancel", "nothing", "👎",
 }  # fmt: skip
 # Words that may accompany a yes or no without changing it.
 FILLER = {
@@ -92,6 +97,8 @@ FILLER = {
     "would", "will", "be", "nice", "happy", "with", "by", "means", "bother",
     "good", "fine", "course", "idea", "problem", "need", "interested", "today", "yet",
     "ever", "chance", "rather", "think", "want", "mind", "certainly", "surely",
+    "have", "here", "i've", "i'll", "i'm", "im", "actually", "bruv", "u", "as", "done", "mine",
+    "later", "needed",
 }  # fmt: skip
 NEGATION_OPENERS = {"no", "nope", "nah", "not", "never", "don't", "dont", "negative"}
 # negated verbs: a no in the loose reading ("that won't be necessary", "it didn't work")
@@ -103,6 +110,7 @@ _WORD = re.compile(r"[a-z]+(?:['\u2019][a-z]+)?|👍|👎")
 _SPELLINGS = (
     (re.compile(r"^y+e+s+$|^y+e+s+h*$"), "yes"),
     (re.compile(r"^y+e+a+h*$"), "yeah"),
+    (re.compile(r"^y+e+h+$"), "yeah"),
     (re.compile(r"^y+u+p+$"), "yup"),
     (re.compile(r"^y+e+p+$"), "yep"),
     (re.compile(r"^n+o+p+e*s*$"), "nope"),

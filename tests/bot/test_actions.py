@@ -889,3 +889,18 @@ async def test_a_hub_answering_html_errors_counts_as_unavailable(hub):
     events = await ValidateOrderStatusForm().run(dispatcher, tracker, DOMAIN)
     assert slot_events(events)["order_lookup"] == {"unavailable": True}
     assert dispatcher.messages == []
+
+
+def test_the_shop_time_zone_comes_from_shop_yml(tmp_path, monkeypatch):
+    from bot.actions import common
+
+    assert (common.SHOP_TIMEZONE, common.TZ_LABEL) == ("Europe/London", "UK time")  # shop.yml
+    other = tmp_path / "shop.yml"
+    other.write_text(
+        "business_hours:\n  timezone: Asia/Shanghai\n  timezone_label: Beijing time\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SHOP_FILE", str(other))
+    assert common._shop_time() == ("Asia/Shanghai", "Beijing time")
+    monkeypatch.setenv("SHOP_FILE", str(tmp_path / "missing.yml"))
+    assert common._shop_time() == ("UTC", "UTC")

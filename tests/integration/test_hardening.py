@@ -209,3 +209,19 @@ async def test_a_customer_that_is_not_an_object_is_refused(client):
         response = await client.post("/api/chat/sessions", json={"customer": customer})
         assert response.status == 422, customer
         assert (await response.json())["error"]["field"] == "customer"
+
+
+async def test_an_id_too_long_for_the_database_is_not_found(admin):
+    huge = "9" * 30
+    for method, path in (
+        ("GET", f"/api/improvement-actions/{huge}"),
+        ("PATCH", f"/api/improvement-actions/{huge}"),
+        ("DELETE", f"/api/nlu/labels/{huge}"),
+        ("GET", f"/api/webhooks/{huge}"),
+        ("PATCH", f"/api/canned-responses/{huge}"),
+        ("DELETE", f"/api/canned-responses/{huge}"),
+        ("GET", f"/api/customers/{huge}"),
+    ):
+        body = {"status": "done"} if method == "PATCH" else None
+        error = await admin.call(method, path, body, expect=404)
+        assert error["error"]["code"] == "not_found", path

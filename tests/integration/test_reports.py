@@ -718,7 +718,7 @@ async def test_agents_report(world):
     assert teams["general"]["csat"]["count"] == 0
 
 
-async def test_satisfaction_report(world, monkeypatch):
+async def test_satisfaction_report(world, hub):
     r = await world["sam"].get(f"/api/reports/satisfaction?{TWO_WEEKS}&group=week")
     assert r["weights_source"] == "shop.yml"
     assert r["weights"] == {"speed": 0.2, "problem_solving": 0.5, "attitude": 0.3}
@@ -748,7 +748,7 @@ async def test_satisfaction_report(world, monkeypatch):
     assert human["csi"] == 39.17  # 5 + 16.667 + 17.5
     assert "csi" in r["how"] and "correlation" in r["how"]
 
-    monkeypatch.setenv("CSI_WEIGHTS", "speed=1,problem_solving=1,attitude=2")
+    hub.settings = replace(hub.settings, csi_weights="speed=1,problem_solving=1,attitude=2")
     r = await world["sam"].get(f"/api/reports/satisfaction?{WEEK}")
     assert r["weights_source"] == "env"
     assert r["csi"] == 55.0  # (50 + 50 + 2 x 60) / 4

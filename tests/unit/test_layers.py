@@ -120,11 +120,20 @@ def test_only_services_open_transactions(layer):
                 and node.func.attr in ("begin", "commit")
             ):
                 wrong.append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
-    if layer == "web":
-        # not done yet (issue 10): these views still open a transaction themselves
-        known = {"agent_views.py", "auth_views.py", "internal_views.py", "report_views.py",
-                 "survey_views.py", "webhook_views.py"}  # fmt: skip
-        wrong = [w for w in wrong if w.split("/")[-1].split(":")[0] not in known]
+    assert wrong == []
+
+
+def test_views_leave_the_database_to_the_services():
+    """A view is parse → one service call → serialise: no ``hub.sessions()`` in ``web/``."""
+    wrong = []
+    for path in python_files(HUB / "web"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "sessions"
+            ):
+                wrong.append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
     assert wrong == []
 
 

@@ -127,11 +127,14 @@ def test_masking():
         def __init__(self, role):
             self.role = role
 
-    assert not masks_pii(Person("supervisor"))
-    assert masks_pii(Person("agent"))
+    class Default:
+        mask_pii_for_supervisors = False
 
     class Configured:
         mask_pii_for_supervisors = True
+
+    assert not masks_pii(Person("supervisor"), Default())
+    assert masks_pii(Person("agent"), Default())
 
     assert masks_pii(Person("supervisor"), Configured())
     assert not masks_pii(Person("admin"), Configured())
@@ -262,14 +265,11 @@ def test_csi_weights():
         with pytest.raises(ValueError):
             parse_weights(bad, "CSI_WEIGHTS")
     shop = load_shop()
-    assert (
-        csi_weights(shop, env={}) == (DEFAULT_WEIGHTS, "default")
-        or csi_weights(shop, env={})[1] == "shop.yml"
-    )
-    weights, source = csi_weights(shop, env={"CSI_WEIGHTS": "speed=2,problem_solving=2"})
+    assert csi_weights(shop) == (DEFAULT_WEIGHTS, "default") or csi_weights(shop)[1] == "shop.yml"
+    weights, source = csi_weights(shop, "speed=2,problem_solving=2")
     assert source == "env" and weights["speed"] == 0.5 and weights["attitude"] == 0.0
     with pytest.raises(HelpdeskError):
-        csi_weights(shop, env={"CSI_WEIGHTS": "nonsense"})
+        csi_weights(shop, "nonsense")
 
 
 # ------------------------------------------------------------------ NLU export

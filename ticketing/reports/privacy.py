@@ -7,7 +7,6 @@ e-mail address and name, and e-mail addresses and phone numbers inside message t
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -23,15 +22,13 @@ def _truthy(raw: str | None) -> bool:
     return (raw or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def masks_pii(user: User, settings: Any = None) -> bool:
-    """Whether ``user`` gets masked personal data."""
+def masks_pii(user: User, settings: Any) -> bool:
+    """Whether ``user`` gets masked personal data (``settings``: the hub's ``Settings``)."""
     if has_role(user, "admin"):
         return False
     if not has_role(user, "supervisor"):
         return True
-    if settings is not None:
-        return bool(settings.mask_pii_for_supervisors)
-    return _truthy(os.environ.get("MASK_PII_FOR_SUPERVISORS"))
+    return bool(settings.mask_pii_for_supervisors)
 
 
 def mask_email(email: str | None) -> str | None:

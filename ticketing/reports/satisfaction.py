@@ -4,7 +4,6 @@ channel stage (bot only vs human)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -78,12 +77,12 @@ def parse_weights(raw: Mapping[str, Any] | str, where: str) -> dict[str, float]:
     return {name: weights.get(name, 0.0) / total for name in DIMENSIONS}
 
 
-def csi_weights(shop: Shop, env: Mapping[str, str] | None = None) -> tuple[dict[str, float], str]:
-    """The CSI weights and where they came from (``env``, ``shop.yml`` or ``default``)."""
-    env = os.environ if env is None else env
+def csi_weights(shop: Shop, configured: str | None = None) -> tuple[dict[str, float], str]:
+    """The CSI weights and where they came from: ``configured`` (``CSI_WEIGHTS``, through
+    ``Settings``) ``"env"``, else ``shop.yml``, else ``default``."""
     try:
-        if env.get("CSI_WEIGHTS", "").strip():
-            return parse_weights(env["CSI_WEIGHTS"], "CSI_WEIGHTS"), "env"
+        if (configured or "").strip():
+            return parse_weights(configured, "CSI_WEIGHTS"), "env"
         configured = shop.facts.get("csi")
         if configured:
             if isinstance(configured, Mapping) and "weights" in configured:
@@ -138,9 +137,9 @@ def correlations(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
 
 
 async def satisfaction_report(
-    db: AsyncSession, shop: Shop, period: Period, group: str
+    db: AsyncSession, shop: Shop, period: Period, group: str, weights_setting: str | None = None
 ) -> dict[str, Any]:
-    weights, source = csi_weights(shop)
+    weights, source = csi_weights(shop, weights_setting)
     rows = (
         await db.execute(
             select(

@@ -9,7 +9,7 @@ from ..errors import HelpdeskError
 from ..services import chat
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
-from .util import bearer_token, int_query, limited_client, read_json
+from .util import bearer_token, int_query, limited_client, path_id, read_json
 
 routes = web.RouteTableDef()
 
@@ -67,7 +67,7 @@ async def answer_feedback(request: web.Request) -> web.Response:
     result = await chat.answer_feedback(
         request.config_dict[HUB],
         conversation,
-        int(request.match_info["message_id"]),
+        path_id(request, "message", "message_id"),
         await read_json(request),
     )
     return web.json_response(result)

@@ -1,10 +1,11 @@
 """The supervisor API: reports, transcripts, CSV exports, the NLU review loop and improvement
-actions. Every endpoint needs the supervisor role (agents get 403); the logic lives in
-``ticketing.reports``."""
+actions. Every endpoint needs the supervisor role (agents get 403); each view parses the
+request, makes one call into ``ticketing.services.reports`` or
+``ticketing.services.improvement`` and serialises the answer."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,24 +13,16 @@ from aiohttp import web
 
 from ..context import Hub
 from ..errors import invalid
-from ..models import User, utcnow
-from ..reports import (
-    actions,
-    agents,
-    complaints,
-    improvement,
-    privacy,
-    satisfaction,
-    summary,
-    ticket_export,
-    transcripts,
-)
+from ..models import User
+from ..reports import actions, transcripts
 from ..reports.common import query_choices
-from ..reports.periods import parse_group, parse_period, today_in
+from ..reports.periods import parse_group, parse_period
+from ..services import improvement, reports
+from ..services.reports import CsvExport
 from .csv import stream_csv
 from .keys import HUB
 from .staff_auth import require
-from .util import int_query, read_json
+from .util import int_query, path_id, read_json
 
 routes = web.RouteTableDef()
 ROLE = "supervisor"
@@ -38,68 +31,49 @@ ROLE = "supervisor"
 def _context(request: web.Request) -> tuple[Hub, User, ZoneInfo]:
     user = require(request, ROLE)
     hub = request.config_dict[HUB]
-    return hub, user, ZoneInfo(hub.shop.calendar.timezone)
+    return hub, user, reports.shop_timezone(hub)
 
 
-def _masked(hub: Hub, user: User) -> bool:
-    return privacy.masks_pii(user, hub.settings)
-
-
-def _today(tz: ZoneInfo) -> date:
-    return today_in(tz)
+async def _stream(request: web.Request, export: CsvExport) -> web.StreamResponse:
+    return await stream_csv(request, export.filename, export.header, export.rows)
 
 
 # ------------------------------------------------------------------ reports
 
 
-async def _summary(request: web.Request) -> dict[str, Any]:
-    hub, _, tz = _context(request)
-    period = parse_period(request.query, tz)
-    return await summary.summary(hub.sessions, hub.shop, period)
+def _report(
+    name: str,
+    parse: Callable[[Mapping[str, str], ZoneInfo], tuple[Any, ...]],
+    as_json: Callable[..., Awaitable[dict[str, Any]]],
+    as_csv: Callable[..., Awaitable[CsvExport]],
+) -> None:
+    """Serve a report as JSON at /api/reports/<name> and as streamed CSV at <name>.csv;
+    ``parse`` turns the query string into the service's arguments after ``hub`` and ``user``."""
+
+    async def json_view(request: web.Request) -> web.Response:
+        hub, user, tz = _context(request)
+        return web.json_response(await as_json(hub, user, *parse(request.query, tz)))
+
+    async def csv_view(request: web.Request) -> web.StreamResponse:
+        hub, user, tz = _context(request)
+        return await _stream(request, await as_csv(hub, user, *parse(request.query, tz)))
+
+    routes.get(f"/reports/{name}")(json_view)
+    routes.get(f"/reports/{name}.csv")(csv_view)
 
 
-def _report(name: str, build, module) -> None:
-    """Serve a report as JSON at /api/reports/<name> and as streamed CSV at <name>.csv."""
-
-    async def as_json(request: web.Request) -> web.Response:
-        return web.json_response(await build(request))
-
-    async def as_csv(request: web.Request) -> web.StreamResponse:
-        report = await build(request)
-        filename = f"{name}_{report['period']['from']}_{report['period']['to']}.csv"
-        return await stream_csv(request, filename, module.CSV_HEADER, module.csv_rows(report))
-
-    routes.get(f"/reports/{name}")(as_json)
-    routes.get(f"/reports/{name}.csv")(as_csv)
+def _period(query: Mapping[str, str], tz: ZoneInfo) -> tuple[Any, ...]:
+    return (parse_period(query, tz),)
 
 
-async def _complaints(request: web.Request) -> dict[str, Any]:
-    hub, user, tz = _context(request)
-    period = parse_period(request.query, tz, default_days=28)
-    group = parse_group(request.query, "week")
-    async with hub.sessions() as db:
-        return await complaints.complaints_report(db, hub.shop, period, group, _masked(hub, user))
+def _grouped_period(query: Mapping[str, str], tz: ZoneInfo) -> tuple[Any, ...]:
+    return parse_period(query, tz, default_days=28), parse_group(query, "week")
 
 
-async def _agents(request: web.Request) -> dict[str, Any]:
-    hub, _, tz = _context(request)
-    period = parse_period(request.query, tz)
-    async with hub.sessions() as db:
-        return await agents.agents_report(db, hub.shop, period)
-
-
-async def _satisfaction(request: web.Request) -> dict[str, Any]:
-    hub, _, tz = _context(request)
-    period = parse_period(request.query, tz, default_days=28)
-    group = parse_group(request.query, "week")
-    async with hub.sessions() as db:
-        return await satisfaction.satisfaction_report(db, hub.shop, period, group)
-
-
-_report("summary", _summary, summary)
-_report("complaints", _complaints, complaints)
-_report("agents", _agents, agents)
-_report("satisfaction", _satisfaction, satisfaction)
+_report("summary", _period, reports.summary_report, reports.summary_csv)
+_report("complaints", _grouped_period, reports.complaints_report, reports.complaints_csv)
+_report("agents", _period, reports.agents_report, reports.agents_csv)
+_report("satisfaction", _grouped_period, reports.satisfaction_report, reports.satisfaction_csv)
 
 
 # ------------------------------------------------------------------ transcripts
@@ -107,41 +81,32 @@ _report("satisfaction", _satisfaction, satisfaction)
 
 @routes.get("/conversations")
 async def conversation_list(request: web.Request) -> web.Response:
-    hub, user, tz = _context(request)
+    hub, user, _ = _context(request)
     page = int_query(request, "page", 1, lo=1, hi=100_000)
     per_page = int_query(request, "per_page", 25, lo=1, hi=transcripts.MAX_PER_PAGE)
-    async with hub.sessions() as db:
-        filters = await transcripts.parse_filters(db, request.query, tz)
-        data = await transcripts.list_conversations(db, filters, page, per_page, _masked(hub, user))
+    data = await reports.list_conversations(hub, user, request.query, page, per_page)
     return web.json_response(data)
 
 
 @routes.get("/conversations.csv")
 async def conversation_csv(request: web.Request) -> web.StreamResponse:
-    hub, user, tz = _context(request)
-    async with hub.sessions() as db:
-        filters = await transcripts.parse_filters(db, request.query, tz)
-        rows = transcripts.iter_csv_rows(db, filters, _masked(hub, user))
-        return await stream_csv(request, "conversations.csv", transcripts.CSV_HEADER, rows)
+    hub, user, _ = _context(request)
+    async with reports.conversations_csv(hub, user, request.query) as export:
+        return await _stream(request, export)
 
 
 @routes.get("/conversations/{session_id}")
 async def conversation_detail(request: web.Request) -> web.Response:
     hub, user, _ = _context(request)
-    async with hub.sessions() as db:
-        data = await transcripts.conversation_detail(
-            db, hub.shop, request.match_info["session_id"], _masked(hub, user)
-        )
+    data = await reports.conversation_detail(hub, user, request.match_info["session_id"])
     return web.json_response(data)
 
 
 @routes.get("/tickets.csv")
 async def tickets_csv(request: web.Request) -> web.StreamResponse:
-    hub, user, tz = _context(request)
-    async with hub.sessions() as db:
-        filters = await ticket_export.parse_ticket_filters(db, request.query, tz)
-        rows = ticket_export.iter_ticket_rows(db, hub.shop, filters, _masked(hub, user))
-        return await stream_csv(request, "tickets.csv", ticket_export.CSV_HEADER, rows)
+    hub, user, _ = _context(request)
+    async with reports.tickets_csv(hub, user, request.query) as export:
+        return await _stream(request, export)
 
 
 # ------------------------------------------------------------------ improvement loop
@@ -158,61 +123,55 @@ def _threshold(request: web.Request) -> float:
     return value
 
 
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
 @routes.get("/reports/live")
 async def live_report(request: web.Request) -> web.Response:
     """Queue size and the oldest waiting chat, right now (cheap enough to poll)."""
-    hub, _, _ = _context(request)
-    async with hub.sessions() as db:
-        return web.json_response(await summary.live(db, hub.shop, utcnow()))
+    hub, user, _ = _context(request)
+    return web.json_response(await reports.live(hub, user))
 
 
 @routes.get("/nlu/review")
 async def nlu_review(request: web.Request) -> web.Response:
-    hub, _, tz = _context(request)
+    hub, user, tz = _context(request)
     period = parse_period(request.query, tz, default_days=30)
     limit = int_query(request, "limit", 50, lo=1, hi=500)
-    async with hub.sessions() as db:
-        data = await improvement.review(db, period, _threshold(request), limit)
-    data["allowed_labels"] = sorted(improvement.label_vocabulary())
-    return web.json_response(data)
+    threshold = _threshold(request)
+    return web.json_response(await improvement.nlu_review(hub, user, period, threshold, limit))
 
 
 @routes.get("/nlu/labels")
 async def nlu_labels(request: web.Request) -> web.Response:
-    hub, _, _ = _context(request)
+    hub, user, _ = _context(request)
     page = int_query(request, "page", 1, lo=1, hi=100_000)
     per_page = int_query(request, "per_page", 50, lo=1, hi=500)
-    async with hub.sessions() as db:
-        return web.json_response(await improvement.list_labels(db, page, per_page))
+    return web.json_response(await improvement.list_labels(hub, user, page, per_page))
 
 
 @routes.post("/nlu/labels")
 async def nlu_label(request: web.Request) -> web.Response:
     hub, user, _ = _context(request)
-    ids, label = improvement.validate_label_body(
-        await read_json(request), improvement.label_vocabulary()
-    )
-    async with hub.sessions() as db, db.begin():
-        labels = await improvement.add_labels(db, ids, label, user.id)
+    labels = await improvement.add_labels(hub, user, await read_json(request))
     return web.json_response({"labels": labels}, status=201)
 
 
 @routes.delete("/nlu/labels/{id:\\d+}")
 async def nlu_unlabel(request: web.Request) -> web.Response:
-    hub, _, _ = _context(request)
-    async with hub.sessions() as db, db.begin():
-        await improvement.delete_label(db, int(request.match_info["id"]))
+    hub, user, _ = _context(request)
+    await improvement.delete_label(hub, user, path_id(request, "label"))
     return web.Response(status=204)
 
 
 @routes.get("/nlu/export")
 async def nlu_export(request: web.Request) -> web.Response:
-    hub, _, _ = _context(request)
-    only_new = request.query.get("only_new", "").lower() in ("1", "true", "yes")
+    hub, user, _ = _context(request)
+    only_new = _flag(request, "only_new")
     # A GET only reads; ``mark=true`` records the labels as exported (for ``only_new``).
-    mark = request.query.get("mark", "").lower() in ("1", "true", "yes")
-    async with hub.sessions() as db, db.begin():
-        text = await improvement.export_nlu(db, only_new=only_new, mark=mark)
+    mark = _flag(request, "mark")
+    text = await improvement.export_nlu(hub, user, only_new=only_new, mark=mark)
     return web.Response(
         text=text,
         content_type="application/x-yaml",
@@ -226,36 +185,29 @@ async def nlu_export(request: web.Request) -> web.Response:
 
 @routes.get("/improvement-actions")
 async def action_list(request: web.Request) -> web.Response:
-    hub, _, tz = _context(request)
+    hub, user, _ = _context(request)
     statuses = query_choices(request.query, "status", actions.STATUSES)
-    async with hub.sessions() as db:
-        items = await actions.list_actions(db, _today(tz), statuses)
-    return web.json_response(
-        {"actions": items, "overdue": sum(1 for item in items if item["overdue"])}
-    )
+    return web.json_response(await improvement.list_actions(hub, user, statuses))
 
 
 @routes.post("/improvement-actions")
 async def action_create(request: web.Request) -> web.Response:
-    hub, user, tz = _context(request)
-    body = await read_json(request)
-    async with hub.sessions() as db, db.begin():
-        item = await actions.create_action(db, body, user.id, _today(tz))
+    hub, user, _ = _context(request)
+    item = await improvement.create_action(hub, user, await read_json(request))
     return web.json_response(item, status=201)
 
 
 @routes.get("/improvement-actions/{id:\\d+}")
 async def action_get(request: web.Request) -> web.Response:
-    hub, _, tz = _context(request)
-    async with hub.sessions() as db:
-        action = await actions.get_action(db, int(request.match_info["id"]))
-        return web.json_response(actions.action_json(action, _today(tz)))
+    hub, user, _ = _context(request)
+    return web.json_response(
+        await improvement.get_action(hub, user, path_id(request, "improvement action"))
+    )
 
 
 @routes.patch("/improvement-actions/{id:\\d+}")
 async def action_update(request: web.Request) -> web.Response:
-    hub, _, tz = _context(request)
+    hub, user, _ = _context(request)
     body = await read_json(request)
-    async with hub.sessions() as db, db.begin():
-        item = await actions.update_action(db, int(request.match_info["id"]), body, _today(tz))
+    item = await improvement.update_action(hub, user, path_id(request, "improvement action"), body)
     return web.json_response(item)

@@ -1,19 +1,19 @@
 """The e-mailed satisfaction survey for customers who left before their ticket was resolved.
 
 ``/survey/{token}`` is a plain HTML form (no script needed); the token in the link is the
-only credential and is stored hashed on the ticket.
+only credential and is stored hashed on the ticket (services/survey_page.py).
 """
 
 from __future__ import annotations
 
-from aiohttp import web
-from sqlalchemy import select
+from collections.abc import Awaitable
 
-from .. import surveys
-from ..errors import HelpdeskError, Invalid
+from aiohttp import web
+
+from ..errors import NotFound
 from ..i18n import t
-from ..models import Conversation, Rating, Ticket
-from ..tokens import hash_token
+from ..services import survey_page
+from ..services.survey_page import SurveyPage
 from .keys import HUB
 from .pages import render
 
@@ -22,19 +22,18 @@ routes = web.RouteTableDef()
 QUESTIONS = ("csat", "speed", "problem_solving", "attitude")
 
 
-async def _ticket(request: web.Request, db) -> tuple[Ticket, Conversation]:
-    token = request.match_info["token"]
-    digest = hash_token(token)
-    ticket = (
-        await db.execute(select(Ticket).where(Ticket.survey_token_hash == digest))
-    ).scalar_one_or_none()
-    if ticket is None or ticket.conversation_id is None:
-        raise web.HTTPNotFound(text="This survey link is not valid.")
-    conversation = await db.get(Conversation, ticket.conversation_id)
-    return ticket, conversation
+async def _survey(call: Awaitable[SurveyPage]) -> SurveyPage:
+    """The service's answer; a link that is not valid is this page's plain-text 404."""
+    try:
+        return await call
+    except NotFound as error:
+        if error.code == survey_page.INVALID_LINK:
+            raise web.HTTPNotFound(text="This survey link is not valid.") from None
+        raise
 
 
-def _page(ticket, conversation, rating, error=None, thanks=False, status=200) -> web.Response:
+def _page(page: SurveyPage, status: int = 200) -> web.Response:
+    ticket, conversation = page.ticket, page.conversation
     locale = conversation.locale
     response = render(
         "survey.html",
@@ -42,10 +41,10 @@ def _page(ticket, conversation, rating, error=None, thanks=False, status=200) ->
         t=lambda key, **kw: t(key, locale, **kw),
         number=ticket.number,
         about=("resolution" if ticket.kind == "complaint" else "service"),
-        rating=rating,
+        rating=page.rating,
         questions=QUESTIONS,
-        error=error,
-        thanks=thanks,
+        error=page.error,
+        thanks=page.thanks,
     )
     response.set_status(status)
     return response
@@ -53,12 +52,8 @@ def _page(ticket, conversation, rating, error=None, thanks=False, status=200) ->
 
 @routes.get("/survey/{token}")
 async def survey_form(request: web.Request) -> web.Response:
-    async with request.config_dict[HUB].sessions() as db:
-        ticket, conversation = await _ticket(request, db)
-        rating = (
-            await db.execute(select(Rating).where(Rating.conversation_id == conversation.id))
-        ).scalar_one_or_none()
-    return _page(ticket, conversation, rating)
+    hub = request.config_dict[HUB]
+    return _page(await _survey(survey_page.survey_form(hub, request.match_info["token"])))
 
 
 @routes.post("/survey/{token}")
@@ -72,16 +67,6 @@ async def survey_submit(request: web.Request) -> web.Response:
         answers["resolved"] = form["resolved"] == "yes"
     if form.get("comment", "").strip():
         answers["comment"] = form["comment"]
-    async with request.config_dict[HUB].sessions() as db:
-        ticket, conversation = await _ticket(request, db)
-    try:
-        if "csat" not in answers:
-            raise Invalid("invalid", t("survey_csat_required", conversation.locale))
-        answers = surveys.validate_answers(answers)
-    except HelpdeskError as error:
-        return _page(ticket, conversation, None, error=error.message, status=422)
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        current = await db.get(Conversation, conversation.id, with_for_update=True)
-        rating, _ = await surveys.record(db, current, answers)
-    await surveys.publish_rating(request.config_dict[HUB], ticket.number)
-    return _page(ticket, conversation, rating, thanks=True)
+    hub = request.config_dict[HUB]
+    page = await _survey(survey_page.submit(hub, request.match_info["token"], answers))
+    return _page(page, status=422 if page.error is not None else 200)

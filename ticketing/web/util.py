@@ -78,3 +78,13 @@ def _is_loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+def path_id(request: web.Request, what: str, name: str = "id") -> int:
+    """A numeric id from the path; one too long for the database is no id we have (404)."""
+    from ..errors import not_found
+
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 12:
+        raise not_found(what)
+    return int(raw)

@@ -1,264 +1,78 @@
 """Admin API for outgoing webhooks: register, change, remove, inspect deliveries, send a test.
 
 Every call needs the ``admin`` role. A webhook's secret is shown once, in the answer to its
-creation; receivers check each request with it (see ``ticketing.delivery``).
+creation; receivers check each request with it (see ``ticketing.services.delivery``). The rules
+live in ``ticketing.services.webhooks``; these views parse the request and answer.
 """
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-from urllib.parse import urlsplit
-
 from aiohttp import web
-from sqlalchemy import select, update
 
-from ..errors import invalid, not_found
-from ..models import OutboxItem, Webhook, utcnow
-from ..outbox import WEBHOOK_EVENTS
-from ..serializers import iso
-from ..services.delivery import TEST_EVENT
-from ..targets import allowed_hosts, check_target
+from ..services import webhooks
 from .keys import HUB
 from .staff_auth import require
-from .util import int_query, read_json
+from .util import int_query, path_id, read_json
 
 routes = web.RouteTableDef()
 
-MAX_URL = 1000
-MIN_SECRET, MAX_SECRET = 16, 200
-CREATE_FIELDS = {"url", "events", "secret", "active"}
-PATCH_FIELDS = {"url", "events", "active"}
-
-
-# ------------------------------------------------------------------ validation
-
-
-def _url(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise invalid("url must be an http or https URL", field="url")
-    url = value.strip()
-    if len(url) > MAX_URL or any(c.isspace() for c in url):
-        raise invalid(f"url must be one line of at most {MAX_URL} characters", field="url")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise invalid(f"url is not valid: {exc}", field="url") from exc
-    if parts.scheme not in ("http", "https") or not host:
-        raise invalid("url must be an http or https URL with a host", field="url")
-    return url
-
-
-def _events(value: Any) -> list[str]:
-    allowed = [*WEBHOOK_EVENTS, "*"]
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(e, str) for e in value)
-        or set(value) - set(allowed)
-    ):
-        raise invalid(
-            'events must be a non-empty list of event names, or ["*"] for all',
-            field="events",
-            allowed=allowed,
-        )
-    if "*" in value:
-        return ["*"]
-    return [e for e in WEBHOOK_EVENTS if e in value]
-
-
-def _secret(value: Any) -> str:
-    if (
-        not isinstance(value, str)
-        or not MIN_SECRET <= len(value) <= MAX_SECRET
-        or not value.isprintable()
-        or value != value.strip()
-    ):
-        raise invalid(
-            f"secret must be {MIN_SECRET} to {MAX_SECRET} printable characters", field="secret"
-        )
-    return value
-
-
-def _active(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise invalid("active must be true or false", field="active")
-    return value
-
-
-def _body(raw: Any, fields: set[str]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise invalid("the body must be a JSON object")
-    unknown = set(raw) - fields
-    if unknown:
-        raise invalid(f"unknown fields: {', '.join(sorted(unknown))}", allowed=sorted(fields))
-    return raw
-
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise not_found("the webhook")
-    return int(raw)
-
-
-# ------------------------------------------------------------------ JSON shapes
-
-
-def webhook_json(hook: Webhook) -> dict[str, Any]:
-    """A webhook without its secret."""
-    return {
-        "id": hook.id,
-        "url": hook.url,
-        "events": list(hook.events or ["*"]),
-        "active": hook.active,
-        "created_at": iso(hook.created_at),
-    }
-
-
-def delivery_json(item: OutboxItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "event": (item.payload or {}).get("event"),
-        "status": item.status,
-        "attempts": item.attempts,
-        "last_error": item.last_error,
-        "created_at": iso(item.created_at),
-        "next_attempt_at": iso(item.next_attempt_at) if item.status == "pending" else None,
-        "done_at": iso(item.done_at),
-    }
-
-
-async def _get(db, webhook_id: int) -> Webhook:
-    hook = await db.get(Webhook, webhook_id)
-    if hook is None:
-        raise not_found("the webhook")
-    return hook
-
-
-# ------------------------------------------------------------------ views
+    return path_id(request, "the webhook")
 
 
 @routes.get("/webhooks")
 async def list_webhooks(request: web.Request) -> web.Response:
-    require(request, "admin")
-    async with request.config_dict[HUB].sessions() as db:
-        hooks = (await db.execute(select(Webhook).order_by(Webhook.id))).scalars().all()
-    return web.json_response(
-        {"webhooks": [webhook_json(h) for h in hooks], "events": list(WEBHOOK_EVENTS)}
-    )
+    user = require(request, "admin")
+    return web.json_response(await webhooks.list_webhooks(request.config_dict[HUB], user))
 
 
 @routes.post("/webhooks")
 async def create_webhook(request: web.Request) -> web.Response:
     """Register a webhook; the answer is the only place its secret is ever shown."""
-    require(request, "admin")
-    body = _body(await read_json(request), CREATE_FIELDS)
-    if "url" not in body or "events" not in body:
-        raise invalid("url and events are required", allowed=sorted(CREATE_FIELDS))
-    url = _url(body["url"])
-    settings = request.config_dict[HUB].settings
-    await check_target(url, allowed_hosts(settings.webhook_allowed_hosts))
-    events = _events(body["events"])
-    secret = _secret(body["secret"]) if body.get("secret") is not None else None
-    active = _active(body["active"]) if "active" in body else True
-    hook = Webhook(
-        url=url,
-        events=events,
-        secret=secret or secrets.token_hex(32),
-        active=active,
-        created_at=utcnow(),
+    user = require(request, "admin")
+    body = await read_json(request)
+    return web.json_response(
+        await webhooks.create(request.config_dict[HUB], user, body), status=201
     )
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        db.add(hook)
-        await db.flush()
-    return web.json_response({"webhook": {**webhook_json(hook), "secret": hook.secret}}, status=201)
 
 
 @routes.get("/webhooks/{id}")
 async def get_webhook(request: web.Request) -> web.Response:
-    require(request, "admin")
-    async with request.config_dict[HUB].sessions() as db:
-        hook = await _get(db, _id(request))
-    return web.json_response({"webhook": webhook_json(hook)})
+    user = require(request, "admin")
+    webhook_id = _id(request)
+    return web.json_response(await webhooks.get_webhook(request.config_dict[HUB], user, webhook_id))
 
 
 @routes.patch("/webhooks/{id}")
 async def update_webhook(request: web.Request) -> web.Response:
     """Change ``url``, ``events`` or ``active``; queued deliveries follow the new settings."""
-    require(request, "admin")
+    user = require(request, "admin")
     webhook_id = _id(request)
-    body = _body(await read_json(request), PATCH_FIELDS)
-    if not body:
-        raise invalid("send the fields to change", allowed=sorted(PATCH_FIELDS))
-    changes: dict[str, Any] = {}
-    if "url" in body:
-        changes["url"] = _url(body["url"])
-        await check_target(
-            changes["url"], allowed_hosts(request.config_dict[HUB].settings.webhook_allowed_hosts)
-        )
-    if "events" in body:
-        changes["events"] = _events(body["events"])
-    if "active" in body:
-        changes["active"] = _active(body["active"])
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        hook = await _get(db, webhook_id)
-        for name, value in changes.items():
-            setattr(hook, name, value)
-    return web.json_response({"webhook": webhook_json(hook)})
+    body = await read_json(request)
+    return web.json_response(
+        await webhooks.update_webhook(request.config_dict[HUB], user, webhook_id, body)
+    )
 
 
 @routes.delete("/webhooks/{id}")
 async def delete_webhook(request: web.Request) -> web.Response:
     """Remove the webhook and cancel its queued deliveries (their history stays)."""
-    require(request, "admin")
+    user = require(request, "admin")
     webhook_id = _id(request)
-    now = utcnow()
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        hook = await _get(db, webhook_id)
-        await db.delete(hook)
-        # Cancel now rather than when they come due: SQLite may give the next webhook this id.
-        await db.execute(
-            update(OutboxItem)
-            .where(
-                OutboxItem.kind == "webhook",
-                OutboxItem.target_id == webhook_id,
-                OutboxItem.status.in_(("pending", "sending")),
-            )
-            .values(status="cancelled", done_at=now, last_error="the webhook was deleted")
-            .execution_options(synchronize_session=False)
-        )
+    await webhooks.delete_webhook(request.config_dict[HUB], user, webhook_id)
     return web.Response(status=204)
 
 
 @routes.get("/webhooks/{id}/deliveries")
 async def list_deliveries(request: web.Request) -> web.Response:
     """The webhook's most recent deliveries, newest first (``?limit=``, default 50)."""
-    require(request, "admin")
+    user = require(request, "admin")
     webhook_id = _id(request)
     limit = int_query(request, "limit", 50, lo=1, hi=200)
-    async with request.config_dict[HUB].sessions() as db:
-        hook = await _get(db, webhook_id)
-        items = (
-            (
-                await db.execute(
-                    select(OutboxItem)
-                    .where(
-                        OutboxItem.kind == "webhook",
-                        OutboxItem.target_id == hook.id,
-                        # a reused id (SQLite) must not show an earlier webhook's deliveries
-                        OutboxItem.created_at >= hook.created_at,
-                    )
-                    .order_by(OutboxItem.id.desc())
-                    .limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return web.json_response({"deliveries": [delivery_json(i) for i in items]})
+    return web.json_response(
+        await webhooks.list_deliveries(request.config_dict[HUB], user, webhook_id, limit)
+    )
 
 
 @routes.post("/webhooks/{id}/test")
@@ -266,20 +80,6 @@ async def test_webhook(request: web.Request) -> web.Response:
     """Queue a signed ``webhook.test`` delivery (sent even while the webhook is disabled)."""
     user = require(request, "admin")
     webhook_id = _id(request)
-    now = utcnow()
-    async with request.config_dict[HUB].sessions() as db, db.begin():
-        hook = await _get(db, webhook_id)
-        item = OutboxItem(
-            kind="webhook",
-            target_id=hook.id,
-            payload={
-                "event": TEST_EVENT,
-                "occurred_at": iso(now),
-                "data": {"webhook": hook.id, "requested_by": user.email},
-            },
-            next_attempt_at=now,
-            created_at=now,
-        )
-        db.add(item)
-        await db.flush()
-    return web.json_response({"delivery": delivery_json(item)}, status=202)
+    return web.json_response(
+        await webhooks.send_test(request.config_dict[HUB], user, webhook_id), status=202
+    )
