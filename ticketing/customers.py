@@ -56,29 +56,21 @@ async def attach(
         return (
             await db.get(Customer, conversation.customer_id) if conversation.customer_id else None
         )
-    if not verified:
-        conversation.customer_email = email.strip().lower()
-        if name and not conversation.customer_name:
-            conversation.customer_name = name
-        tickets = (
-            await db.execute(select(Ticket).where(Ticket.conversation_id == conversation.id))
-        ).scalars()
-        for ticket in tickets:
-            ticket.customer_email = conversation.customer_email
-            ticket.customer_name = ticket.customer_name or conversation.customer_name
-        return None
-    conversation.identity_verified = True
-    customer = await find_or_create(db, email, name or conversation.customer_name)
-    conversation.customer_id = customer.id
-    conversation.customer_email = customer.email
+    customer = None
+    if verified:
+        conversation.identity_verified = True
+        customer = await find_or_create(db, email, name or conversation.customer_name)
+        conversation.customer_id = customer.id
+    conversation.customer_email = customer.email if customer else email.strip().lower()
     if name and not conversation.customer_name:
         conversation.customer_name = name
     tickets = (
         await db.execute(select(Ticket).where(Ticket.conversation_id == conversation.id))
     ).scalars()
     for ticket in tickets:
-        ticket.customer_id = customer.id
-        ticket.customer_email = customer.email
+        if customer is not None:
+            ticket.customer_id = customer.id
+        ticket.customer_email = conversation.customer_email
         ticket.customer_name = ticket.customer_name or conversation.customer_name
     return customer
 

@@ -37,6 +37,13 @@ SKIPPED = ("/ws", "/api/auth/logout")
 PASSWORD = "schemathesis-admin-password"
 
 schema = schemathesis.openapi.from_dict(public_document())
+# a bounded, repeatable run: MAX_EXAMPLES per operation, the same examples every time
+BOUNDED = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +78,7 @@ def _skipped(case) -> bool:
 
 @schema.parametrize()
 @seed(20261202)
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+@BOUNDED
 def test_anonymous_callers_get_documented_answers(case, hub):
     if _skipped(case):
         return
@@ -85,12 +87,7 @@ def test_anonymous_callers_get_documented_answers(case, hub):
 
 @schema.parametrize()
 @seed(20261202)
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+@BOUNDED
 def test_an_admin_gets_documented_answers(case, hub, admin_headers):
     if _skipped(case):
         return

@@ -10,11 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import select
-
-from .. import complaints, customers, surveys, tickets
+from .. import complaints, conversations, customers, surveys, tickets
 from ..context import Hub
-from ..errors import not_found
 from ..models import Conversation, Customer, Ticket, utcnow
 from ..serializers import iso, ticket_brief
 from .chat import publish_status, session_state
@@ -36,12 +33,7 @@ def wait_minutes(position: int | None, agents_online: int) -> int | None:
 
 
 async def _conversation(db, public_id: str) -> Conversation:
-    conversation = (
-        await db.execute(select(Conversation).where(Conversation.public_id == public_id))
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise not_found("conversation")
-    return conversation
+    return await conversations.by_public_id(db, public_id)
 
 
 async def conversation_info(hub: Hub, public_id: str) -> dict[str, Any]:

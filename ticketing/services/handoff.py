@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import customers, routing, tickets
+from .. import conversations, customers, routing, tickets
 from ..context import Hub
 from ..models import Conversation, Message
 from .chat import publish_messages, publish_status
@@ -65,15 +65,4 @@ async def hand_off(hub: Hub, public_id: str, reason: str, **options) -> HandedOf
 
 
 async def conversation_for_update(db, public_id: str) -> Conversation:
-    from sqlalchemy import select
-
-    from ..errors import not_found
-
-    found = (
-        await db.execute(
-            select(Conversation).where(Conversation.public_id == public_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise not_found("conversation")
-    return found
+    return await conversations.by_public_id(db, public_id, lock=True)

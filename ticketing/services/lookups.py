@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from .. import identity, limits, orders, tickets
+from .. import conversations, identity, limits, orders, tickets
 from ..context import Hub
 from ..errors import Forbidden, HelpdeskError, invalid, not_found
 from ..models import Conversation, Order, Ticket
@@ -28,14 +26,7 @@ def _same_email(a: str | None, b: str | None) -> bool:
 
 
 async def _chat(db, session_id: str | None) -> Conversation | None:
-    if not session_id:
-        return None
-    conversation = (
-        await db.execute(select(Conversation).where(Conversation.public_id == session_id))
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise not_found("conversation")
-    return conversation
+    return await conversations.by_public_id(db, session_id) if session_id else None
 
 
 async def order_for_customer(
