@@ -319,3 +319,34 @@ def hub_factory(aiohttp_client, settings):
         )
 
     return make
+
+
+async def test_a_card_number_is_redacted_before_storage_and_rasa(aiohttp_server, hub_factory):
+    """Issue 12: nothing keeps a card number a customer typed, Rasa included; they are told."""
+    seen: list[str] = []
+
+    async def rasa(request):
+        seen.append((await request.json())["message"])
+        return web.json_response({"messages": [{"text": "Thanks!"}], "nlu": {}})
+
+    fake = web.Application()
+    fake.router.add_post("/webhooks/hub/webhook", rasa)
+    server = await aiohttp_server(fake)
+    client = await hub_factory(f"http://127.0.0.1:{server.port}")
+    session = await (await client.post("/api/chat/sessions", json={})).json()
+    auth = {"Authorization": f"Bearer {session['token']}"}
+    url = f"/api/chat/sessions/{session['session_id']}/messages"
+    response = await client.post(
+        url, json={"text": "pay with 4111 1111 1111 1111, cvv 123"}, headers=auth
+    )
+    assert response.status == 200
+    messages = (await response.json())["messages"]
+    assert [m["sender"] for m in messages] == ["customer", "system", "bot"]
+    assert messages[0]["text"] == "pay with [card number removed], cvv [security code removed]"
+    assert "never send" in messages[1]["text"]
+    assert seen == [messages[0]["text"]]  # Rasa got the redacted text
+    stored = await (await client.get(url, headers=auth)).json()
+    assert "4111" not in str(stored) and " 123" not in str(stored)
+    # an ordinary message: no notice
+    plain = await (await client.post(url, json={"text": "where is NW-104233"}, headers=auth)).json()
+    assert [m["sender"] for m in plain["messages"]] == ["customer", "bot"]

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import customers, identity, limits, outbox, tickets
+from .. import customers, identity, limits, outbox, redaction, tickets
 from ..bus import QUEUE_CHANNEL, agent_channel, conversation_channel, team_channel, ticket_channel
 from ..context import Hub
 from ..errors import (
@@ -51,6 +51,8 @@ class NewMessage:
 
     text: str
     payload: str | None
+    # what ticketing.redaction took out of the text (card numbers, codes, passwords)
+    redacted: tuple[str, ...] = ()
 
     @classmethod
     def from_body(cls, body: Any, max_length: int) -> NewMessage:
@@ -74,7 +76,9 @@ class NewMessage:
             raise TooLarge(
                 "too_long", f"text is longer than {max_length} characters", limit=max_length
             )
-        return cls(text=text.strip(), payload=None)
+        # secrets never reach the database, the consoles, webhooks or Rasa
+        clean = redaction.redact(text.strip())
+        return cls(text=clean.text, payload=None, redacted=clean.kinds)
 
     @property
     def for_bot(self) -> str:
@@ -303,6 +307,10 @@ async def post_customer_message(
             now = utcnow()
             current.last_customer_message_at = current.customer_seen_at = now
             db.add(customer_message)
+            notice = _redaction_notice(conversation, new)
+            if notice is not None:
+                await db.flush()  # the notice comes after the message it is about
+                db.add(notice)
             status = current.status
             if status in ("queued", "agent"):
                 ticket = await tickets.active_ticket(db, conversation.id)
@@ -329,7 +337,8 @@ async def post_customer_message(
         async with hub.sessions() as db:
             return await _replay(db, conversation.id, idempotency_key, new)
 
-    await publish_messages(hub, conversation.public_id, [customer_message])
+    stored = [customer_message] + ([notice] if notice is not None else [])
+    await publish_messages(hub, conversation.public_id, stored)
     if reopened:
         await publish_status(hub, conversation)
     if status != "bot":
@@ -343,10 +352,21 @@ async def post_customer_message(
             await hub.bus.publish(channel, event)
         if ticket_number:
             await hub.bus.publish(ticket_channel(ticket_number), event)
-        return [message_json(customer_message)]
+        return [message_json(m) for m in stored]
 
     replies = await _bot_turn(hub, conversation, customer_message, new)
-    return [message_json(customer_message), *(message_json(m) for m in replies)]
+    return [message_json(m) for m in (*stored, *replies)]
+
+
+def _redaction_notice(conversation: Conversation, new: NewMessage) -> Message | None:
+    """Why part of the customer's message is gone (issue 12: never send card numbers here)."""
+    if not new.redacted:
+        return None
+    return Message(
+        conversation_id=conversation.id,
+        sender="system",
+        text=t("redacted_notice", conversation.locale),
+    )
 
 
 async def _bot_turn(
