@@ -39,3 +39,19 @@ async def test_the_internal_api_is_not_on_the_public_port(running):
     assert await status_of("GET", public, headers=token) == 404
     assert await status_of("GET", internal, headers=token) == 200
     assert await status_of("GET", internal) == 401
+
+
+async def test_a_card_number_never_reaches_rasas_tracker(customer, running):
+    """Issue 12: the hub takes secrets out before Rasa sees the message (and keeps them out of
+    its own database)."""
+    messages = await customer.say("can I pay with 4111 1111 1111 1111 and cvv 123 please")
+    texts = [m["text"] for m in messages]
+    assert "can I pay with [card number removed] and cvv [security code removed] please" in texts
+    assert any("never send" in text for text in texts)
+    async with aiohttp.ClientSession() as http:
+        url = f"{running.rasa_url}/conversations/{customer.session_id}/tracker"
+        async with http.get(url, params={"token": running.rasa_token}) as response:
+            assert response.status == 200
+            tracker = await response.text()
+    assert "[card number removed]" in tracker  # the turn is there, without the secrets
+    assert "4111" not in tracker and "cvv 123" not in tracker
