@@ -144,3 +144,16 @@ def test_the_rule_test_sees_the_layers():
     assert layer_of(HUB / "services" / "uow.py") == "services"
     assert layer_of(HUB / "tickets" / "queue.py") == "domain"
     assert "ticketing.services.uow" in imports_of(HUB / "services" / "desk.py")
+
+
+def test_modules_stay_small():
+    """Issue 10: no hub module over ~500 lines (Python) or ~600 (console JavaScript)."""
+    big = [
+        f"{path.relative_to(ROOT).as_posix()}: {lines}"
+        for path, limit in [
+            *((p, 500) for p in python_files(HUB) if "migrations" not in p.parts),
+            *((p, 600) for p in sorted((HUB / "static").rglob("*.js"))),
+        ]
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > limit
+    ]
+    assert big == [], "split these by concern: " + ", ".join(big)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import WSMsgType, web
 
 from ..errors import BadRequest, Forbidden, HelpdeskError, invalid
-from ..services import canned, desk, desk_reads, profiles
+from ..services import canned, desk, desk_reads, profiles, resolution
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
 from .security import same_origin
@@ -122,7 +122,7 @@ async def add_note(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     user = require(request)
     body = await read_json(request)
-    ticket = await desk.resolve(request.config_dict[HUB], user, _number(request), body)
+    ticket = await resolution.resolve(request.config_dict[HUB], user, _number(request), body)
     return await _ticket_response(request, ticket.number)
 
 

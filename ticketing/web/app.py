@@ -14,7 +14,7 @@ from ..bus import create_bus
 from ..context import Hub
 from ..limits import create_limiter, parse_overrides
 from ..rasa_client import RasaClient
-from ..services import desk
+from ..services import resolution
 from ..settings import DEV_INTERNAL_TOKEN, Settings
 from ..shop import load_shop
 from . import (
@@ -62,7 +62,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
         limiter=limiter,
     )
     yield
-    await desk.finish_background_tasks()
+    await resolution.finish_background_tasks()
     await rasa.close()
     await limiter.close()
     await bus.close()

@@ -6,7 +6,7 @@ from aiohttp import WSMsgType, web
 
 from ..bus import conversation_channel
 from ..errors import HelpdeskError
-from ..services import chat
+from ..services import chat, feedback
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
 from .util import bearer_token, int_query, limited_client, path_id, read_json
@@ -64,7 +64,7 @@ async def list_messages(request: web.Request) -> web.Response:
 @routes.post("/sessions/{session_id}/messages/{message_id:\\d+}/feedback")
 async def answer_feedback(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
-    result = await chat.answer_feedback(
+    result = await feedback.answer_feedback(
         request.config_dict[HUB],
         conversation,
         path_id(request, "message", "message_id"),
@@ -76,7 +76,7 @@ async def answer_feedback(request: web.Request) -> web.Response:
 @routes.post("/sessions/{session_id}/close")
 async def close_session(request: web.Request) -> web.Response:
     conversation = await _conversation(request)
-    return web.json_response(await chat.close_session(request.config_dict[HUB], conversation))
+    return web.json_response(await feedback.close_session(request.config_dict[HUB], conversation))
 
 
 async def _drain(ws: web.WebSocketResponse, hub, conversation) -> None:
