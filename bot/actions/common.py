@@ -240,19 +240,12 @@ def latest_user_metadata(events: Iterable[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def known_email(events: Iterable[Dict[str, Any]], slots: Dict[str, Any]) -> Optional[str]:
-    """The customer's e-mail address when the hub or an earlier answer told us."""
+    """The customer's e-mail address when an earlier answer in this chat gave it (the hub
+    sends Rasa no contact data: ask it, ``hub_client.conversation``, for the rest)."""
     for name in ("customer_email", "complaint_email", "handoff_email"):
         value = slots.get(name)
         if isinstance(value, str) and valid_email(value):
             return normalise_email(value)
-    events = list(events)
-    for event in reversed(events):
-        if event.get("event") == "user":
-            metadata = event.get("metadata")
-            customer = metadata.get("customer") if isinstance(metadata, dict) else None
-            email = customer.get("email") if isinstance(customer, dict) else None
-            if isinstance(email, str) and valid_email(email):
-                return normalise_email(email)
     return None
 
 

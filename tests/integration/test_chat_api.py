@@ -326,14 +326,18 @@ async def test_a_card_number_is_redacted_before_storage_and_rasa(aiohttp_server,
     seen: list[str] = []
 
     async def rasa(request):
-        seen.append((await request.json())["message"])
+        body = await request.json()
+        seen.append(body["message"])
+        # and no contact data: the sender id is Rasa's only reference to the customer
+        assert body["metadata"] == {"locale": "en"}, body["metadata"]
         return web.json_response({"messages": [{"text": "Thanks!"}], "nlu": {}})
 
     fake = web.Application()
     fake.router.add_post("/webhooks/hub/webhook", rasa)
     server = await aiohttp_server(fake)
     client = await hub_factory(f"http://127.0.0.1:{server.port}")
-    session = await (await client.post("/api/chat/sessions", json={})).json()
+    customer = {"name": "Ann Smith", "email": "ann@example.com"}
+    session = await (await client.post("/api/chat/sessions", json={"customer": customer})).json()
     auth = {"Authorization": f"Bearer {session['token']}"}
     url = f"/api/chat/sessions/{session['session_id']}/messages"
     response = await client.post(

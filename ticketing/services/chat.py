@@ -371,10 +371,9 @@ def _redaction_notice(conversation: Conversation, new: NewMessage) -> Message | 
 async def _bot_turn(
     hub: Hub, conversation: Conversation, customer_message: Message, new: NewMessage
 ) -> list[Message]:
-    metadata = {
-        "locale": conversation.locale,
-        "customer": {"name": conversation.customer_name, "email": conversation.customer_email},
-    }
+    # no name or e-mail address: Rasa's trackers keep whatever they are sent, and the actions
+    # ask the hub for the customer when a task needs them (the sender id is the reference)
+    metadata = {"locale": conversation.locale}
     try:
         turn: BotTurn = await hub.rasa.send(
             conversation.public_id, new.for_bot, str(customer_message.id), metadata
