@@ -12,7 +12,10 @@ from .errors import invalid, not_found
 from .models import Order
 from .serializers import iso
 
-ORDER_NUMBER_RE = re.compile(r"^\s*NW[\s\-_]?(\d{6})\s*$", re.IGNORECASE)
+# The shop's order numbers: NW- and 6 digits, written "NW-104233", "nw 104233", "NW#104233" or
+# just "104233". The same rule as the assistant's (bot/actions/common.py, _ORDER_STRICT: the
+# processes share no code); tests/unit/test_units.py checks that both read every form alike.
+ORDER_NUMBER_RE = re.compile(r"^\s*(?:nw)?[\s\-_#:.]*(\d{6})\s*$", re.IGNORECASE)
 ORDER_STATUSES = (
     "processing",
     "dispatched",

@@ -115,3 +115,17 @@ def test_the_hub_runs_on_current_releases_without_rasa():
     assert tuple(int(p) for p in aiohttp.__version__.split(".")[:2]) >= (3, 14)
     assert int(sqlalchemy.__version__.split(".")[0]) >= 2
     assert importlib.util.find_spec("rasa") is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["NW-104233", "nw 104233", "NW104233", "nw_104233", "NW#104233", "104233", " NW-104233 ",
+     "NW-10423", "NW-1042333", "AB-104233", "NW-10423x", "", "T-000123", "nw-104-233"],
+)  # fmt: skip
+def test_the_hub_and_the_assistant_read_order_numbers_alike(raw):
+    """Issue 10: one order-number rule (the processes share no code, so the test holds them
+    to the same answers)."""
+    from bot.actions.common import normalise_order_number
+    from ticketing.orders import normalize_order_number
+
+    assert normalize_order_number(raw) == normalise_order_number(raw)
