@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,12 +106,39 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
     )
 
 
+class RasaBusy(RasaUnavailable):
+    """Every Rasa slot stayed taken for longer than the queue's bound."""
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float, token: str | None = None) -> None:
+    """The hub's client of one Rasa server.
+
+    Back-pressure, not apology: at most ``concurrency`` turns are at Rasa at once; the others
+    wait their turn (up to ``queue_timeout`` seconds: past that the customer gets the apology,
+    as when Rasa is down), and ``on_busy`` tells a waiting customer after ``busy_after``
+    seconds that their place is kept. One chat's turns go to Rasa one after the other, in the
+    order they came. ``timeout`` bounds Rasa's own answer once a turn is at Rasa.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        token: str | None = None,
+        *,
+        concurrency: int = 8,
+        queue_timeout: float = 60.0,
+        busy_after: float = 3.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         # Rasa's --auth-token: a query parameter on its HTTP API, a bearer header on the channel
         self.token = token
+        self.concurrency = max(1, concurrency)
+        self.queue_timeout = queue_timeout
+        self.busy_after = busy_after
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._chats: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -123,6 +152,39 @@ class RasaClient:
             await self._session.close()
 
     async def send(
+        self,
+        sender_id: str,
+        text: str,
+        message_id: str,
+        metadata: dict[str, Any],
+        on_busy: Callable[[], Awaitable[Any]] | None = None,
+    ) -> BotTurn:
+        """One customer turn at Rasa, in its chat's order and within the concurrency bound."""
+        lock = self._chats.get(sender_id)
+        if lock is None:
+            lock = self._chats[sender_id] = asyncio.Lock()
+        notice = asyncio.get_running_loop().call_later(
+            self.busy_after, lambda: on_busy and asyncio.ensure_future(on_busy())
+        )
+        try:
+            async with asyncio.timeout(self.queue_timeout):
+                await lock.acquire()
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    lock.release()
+                    raise
+        except TimeoutError as exc:
+            raise RasaBusy(f"no Rasa slot free within {self.queue_timeout:g} s") from exc
+        finally:
+            notice.cancel()
+        try:
+            return await self._post_turn(sender_id, text, message_id, metadata)
+        finally:
+            self._slots.release()
+            lock.release()
+
+    async def _post_turn(
         self, sender_id: str, text: str, message_id: str, metadata: dict[str, Any]
     ) -> BotTurn:
         body = {

@@ -61,6 +61,10 @@ class Settings:
     internal_token: str = DEV_INTERNAL_TOKEN
     redis_url: str | None = None
     rasa_timeout: float = 10.0
+    # back-pressure (ticketing/rasa_client.py): turns at Rasa at once, and how long the
+    # others may wait for a slot before the customer gets the apology
+    rasa_concurrency: int = 8
+    rasa_queue_timeout: float = 60.0
     max_message_length: int = 2000
     host: str = "127.0.0.1"
     port: int = 8080
@@ -118,6 +122,8 @@ class Settings:
             internal_token=env.get("HUB_INTERNAL_TOKEN") or DEV_INTERNAL_TOKEN,
             redis_url=env.get("REDIS_URL") or None,
             rasa_timeout=_float(env, "RASA_TIMEOUT", cls.rasa_timeout),
+            rasa_concurrency=_int(env, "RASA_CONCURRENCY", cls.rasa_concurrency),
+            rasa_queue_timeout=_float(env, "RASA_QUEUE_TIMEOUT", cls.rasa_queue_timeout),
             max_message_length=_int(env, "MAX_MESSAGE_LENGTH", cls.max_message_length),
             host=env.get("HUB_HOST") or cls.host,
             port=_int(env, "HUB_PORT", cls.port),

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 from aiohttp import WSMsgType, web
 
+from ticketing.web.keys import HUB
+
 from .conftest import INTERNAL_TOKEN, count_rows
 
 
@@ -354,3 +356,103 @@ async def test_a_card_number_is_redacted_before_storage_and_rasa(aiohttp_server,
     # an ordinary message: no notice
     plain = await (await client.post(url, json={"text": "where is NW-104233"}, headers=auth)).json()
     assert [m["sender"] for m in plain["messages"]] == ["customer", "bot"]
+
+
+@pytest.fixture
+async def slow_rasa(aiohttp_server):
+    """A Rasa that takes ``delay`` seconds per turn and records how many turns it holds."""
+
+    class Slow:
+        delay = 0.3
+        now = 0
+        most = 0
+        per_sender: dict[str, int] = {}
+        most_per_sender = 0
+
+    async def turn(request):
+        sender = (await request.json())["sender"]
+        Slow.now += 1
+        Slow.per_sender[sender] = Slow.per_sender.get(sender, 0) + 1
+        Slow.most = max(Slow.most, Slow.now)
+        Slow.most_per_sender = max(Slow.most_per_sender, Slow.per_sender[sender])
+        try:
+            await asyncio.sleep(Slow.delay)
+        finally:
+            Slow.now -= 1
+            Slow.per_sender[sender] -= 1
+        return web.json_response({"messages": [{"text": "Here you are."}], "nlu": {}})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/hub/webhook", turn)
+    server = await aiohttp_server(app)
+    Slow.url = f"http://127.0.0.1:{server.port}"
+    return Slow
+
+
+async def _chats(client, n: int) -> list[tuple[str, dict]]:
+    made = []
+    for _ in range(n):
+        session = await (await client.post("/api/chat/sessions", json={})).json()
+        made.append((session["session_id"], {"Authorization": f"Bearer {session['token']}"}))
+    return made
+
+
+async def _say(client, chat, text: str) -> list[str]:
+    session_id, auth = chat
+    response = await client.post(
+        f"/api/chat/sessions/{session_id}/messages", json={"text": text}, headers=auth
+    )
+    assert response.status == 200
+    return [m["sender"] for m in (await response.json())["messages"]]
+
+
+async def test_a_busy_rasa_gets_a_queue_not_an_apology(slow_rasa, hub_factory):
+    """Issue 14: at most RASA_CONCURRENCY turns at Rasa at once, the rest wait their turn;
+    one chat's turns never overlap at Rasa."""
+    client = await hub_factory(slow_rasa.url)
+    client.app[HUB].rasa = replace_rasa(client.app[HUB].rasa, concurrency=2)
+    chats = await _chats(client, 6)
+    answers = await asyncio.gather(
+        *(_say(client, chat, "where is my parcel") for chat in chats),
+        *(_say(client, chats[0], f"and another thing {i}") for i in range(2)),
+    )
+    assert all(senders == ["customer", "bot"] for senders in answers), answers
+    assert slow_rasa.most == 2 and slow_rasa.most_per_sender == 1
+
+
+async def test_past_the_queue_bound_the_customer_gets_the_apology_and_a_busy_notice(
+    slow_rasa, hub_factory
+):
+    slow_rasa.delay = 0.8  # under the hub's 1 s answer timeout, over the 0.5 s queue bound
+    client = await hub_factory(slow_rasa.url)
+    client.app[HUB].rasa = replace_rasa(
+        client.app[HUB].rasa, concurrency=1, queue_timeout=0.5, busy_after=0.1
+    )
+    first, second = await _chats(client, 2)
+    token = second[1]["Authorization"].split()[1]
+    ws = await client.ws_connect(f"/api/chat/sessions/{second[0]}/ws?token={token}")
+    assert (await ws.receive_json(timeout=5))["type"] == "status"
+    answers = await asyncio.gather(_say(client, first, "hello"), _say(client, second, "hi"))
+    assert answers[0] == ["customer", "bot"]
+    assert answers[1] == ["customer", "system"]  # waited past the bound: the apology
+    events = []
+    while not events or events[-1] != ("message", "system"):
+        event = await ws.receive_json(timeout=5)
+        events.append((event["type"], (event.get("message") or {}).get("sender")))
+    # the widget said the place was kept while the customer waited, then the apology came
+    assert events == [("message", "customer"), ("busy", None), ("message", "system")]
+    await ws.close()
+
+
+def replace_rasa(rasa, **options):
+    """The hub's Rasa client with other back-pressure settings (same server, same token)."""
+    from ticketing.rasa_client import RasaClient
+
+    return RasaClient(
+        rasa.base_url,
+        rasa.timeout,
+        rasa.token,
+        concurrency=options.get("concurrency", rasa.concurrency),
+        queue_timeout=options.get("queue_timeout", rasa.queue_timeout),
+        busy_after=options.get("busy_after", rasa.busy_after),
+    )

@@ -376,7 +376,14 @@ async def _bot_turn(
     metadata = {"locale": conversation.locale}
     try:
         turn: BotTurn = await hub.rasa.send(
-            conversation.public_id, new.for_bot, str(customer_message.id), metadata
+            conversation.public_id,
+            new.for_bot,
+            str(customer_message.id),
+            metadata,
+            # a long queue at Rasa: the widget says the customer's place is kept
+            on_busy=lambda: hub.bus.publish(
+                conversation_channel(conversation.public_id), {"type": "busy"}
+            ),
         )
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable for %s: %s", conversation.public_id, exc)

@@ -49,7 +49,13 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = db.create_engine(settings.database_url)
     bus = create_bus(settings.redis_url)
     await bus.start()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
+    rasa = RasaClient(
+        settings.rasa_url,
+        settings.rasa_timeout,
+        settings.rasa_token,
+        concurrency=settings.rasa_concurrency,
+        queue_timeout=settings.rasa_queue_timeout,
+    )
     limiter = create_limiter(settings.redis_url, parse_overrides(settings.rate_limits))
     await limiter.start()
     app[HUB] = Hub(

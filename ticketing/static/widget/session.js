@@ -197,7 +197,10 @@ var live = createLive({
   onMessage: function (data) {
     if (data.type === "message") {
       if (data.message && data.message.sender === "agent") agentTyping(false);
+      if (data.message && data.message.sender !== "customer") showNotice("");
       addMessages([data.message]);
+    } else if (data.type === "busy") {
+      showNotice(t("busy")); // a queue at the assistant: the answer is coming
     } else if (data.type === "status") applyStatus(data);
     else if (data.type === "typing" && data.sender === "agent") agentTyping(true);
   },
