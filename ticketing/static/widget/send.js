@@ -68,9 +68,16 @@ export function settleEcho(message) {
   var text = String(message.text || "").trim();
   for (var i = 0; i < state.pending.length; i++) {
     var item = state.pending[i];
-    if (item.sending && !item.echoed && item.text.trim() === text) {
+    if (item.echoed || item.text.trim() !== text) continue;
+    if (item.sending) {
       item.echoed = true;
       if (item.node.parentNode) item.node.remove();
+      return;
+    }
+    if (item.attempted) {
+      // its POST failed after the hub stored it (the answer was lost) and the message came
+      // back later, by the socket's catch-up or a poll: it is sent, no retry needed
+      dropPending(item);
       return;
     }
   }
@@ -80,6 +87,7 @@ export function settleEcho(message) {
 async function deliver(item, afterReset) {
   if (item.sending) return;
   item.sending = true;
+  item.attempted = true;
   setPendingState(item, "sending");
   state.inflight++;
   updateTyping();
