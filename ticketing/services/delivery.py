@@ -55,8 +55,10 @@ E-mails
 Payload ``{"to", "subject", "body", ...meta}`` (``meta["ticket"]`` threads every mail about a
 ticket together through a ``References`` header). Sent through ``SMTP_HOST``/``SMTP_PORT``
 with STARTTLS when ``SMTP_TLS`` is on (implicit TLS on port 465) and a login when
-``SMTP_USER`` is set. Without ``SMTP_HOST`` the mail is written to the ``ticketing.mail``
-logger (INFO) and marked ``logged``, so a development setup shows what would be sent.
+``SMTP_USER`` is set. Without ``SMTP_HOST`` the mail is marked ``logged``: the
+``ticketing.mail`` logger names it at INFO (id, masked address, subject: no body, no address,
+so no survey link or customer data lands in an ordinary log) and writes it whole at DEBUG, so
+a development setup can show what would be sent.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ from sqlalchemy import select, update
 from ..context import Hub
 from ..errors import HelpdeskError
 from ..models import OutboxItem, Webhook, utcnow
+from ..reports.privacy import mask_email
 from ..settings import Settings
 from ..targets import allowed_hosts, check_target
 
@@ -424,10 +427,14 @@ async def _send_email(settings: Settings, item: OutboxItem) -> Outcome:
     except (KeyError, TypeError, ValueError) as exc:
         return Outcome("failed", f"cannot build the e-mail: {type(exc).__name__}: {exc}")
     if not settings.smtp_host:
+        # at INFO only what identifies the mail: no body (survey links, replies) and no address
         mail_log.info(
-            "SMTP_HOST is not set; this e-mail was not sent:\n%s",
-            message.as_string(),
+            "SMTP_HOST is not set; e-mail %s to %s not sent: %r",
+            item.id,
+            mask_email(str(item.payload.get("to") or "")),
+            message["Subject"],
         )
+        mail_log.debug("the e-mail %s that was not sent:\n%s", item.id, message.as_string())
         return Outcome("logged")
     try:
         await asyncio.to_thread(_smtp_send, settings, message)
