@@ -181,12 +181,17 @@ async def agent_message(
     return {"message": staff_view, "emailed": emailed}
 
 
+def customer_away(ticket: Ticket, conversation: Conversation, now) -> bool:
+    """The customer is not in the chat (an offline ticket, or no widget seen lately): what
+    they must know goes by e-mail as well."""
+    seen = conversation.customer_seen_at
+    return ticket.kind == "offline" or seen is None or now - seen > AWAY_AFTER
+
+
 async def _email_if_away(hub, db, ticket, conversation, agent, text, now) -> bool:
     """Offline tickets and customers who left get the reply by e-mail as well."""
     email = conversation.customer_email or ticket.customer_email
-    seen = conversation.customer_seen_at
-    away = ticket.kind == "offline" or seen is None or now - seen > AWAY_AFTER
-    if not email or not away:
+    if not email or not customer_away(ticket, conversation, now):
         return False
     locale = conversation.locale
     await outbox.enqueue_email(

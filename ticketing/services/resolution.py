@@ -16,7 +16,7 @@ from ..i18n import t
 from ..models import Message, Ticket, User, utcnow
 from ..tokens import hash_token
 from .chat import publish_status
-from .desk import AWAY_AFTER, _load, _publish, _staff_event, validate_text
+from .desk import _load, _publish, _staff_event, customer_away, validate_text
 from .feedback import start_survey
 from .uow import unit_of_work
 
@@ -76,8 +76,7 @@ async def resolve(hub: Hub, user: User, number: str, body: Any) -> Ticket:
             )
             db.add_all(messages)
             conversation.status, conversation.agent_id = "bot", None
-            seen = conversation.customer_seen_at
-            away = ticket.kind == "offline" or seen is None or now - seen > AWAY_AFTER
+            away = customer_away(ticket, conversation, now)
         email = ticket.customer_email or (conversation.customer_email if conversation else None)
         if away and email:
             survey_token = secrets.token_urlsafe(24)
