@@ -40,6 +40,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/"): "public",
     ("GET", "/widget.js"): "public",
     ("GET", "/static/live.js"): "public",
+    ("GET", "/static/dom.js"): "public",
     ("GET", "/static/console-common.js"): "public",
     ("GET", "/static/charts.js"): "public",
     ("GET", "/static/agent/{name}"): "public",

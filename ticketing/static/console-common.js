@@ -6,17 +6,21 @@
  *
  *   readConfig()            the page's #console-data ({locale, strings, enums}, console_pages.py)
  *   localize(config)        {locale, strings, t, label, timeShort, timeFull, duration, customerName}
- *   $(id), h(tag, attrs, children), appendAll(node, children), clear(node), parseTime(iso)
+ *   $(id), h(tag, attrs, children) and appendAll(node, children) (from dom.js), clear(node),
+ *   parseTime(iso)
  *   ApiError                an API failure; status 0 means the hub could not be reached
  *   createApi(options)      {request, api, refreshMe, goToLogin, restoreCsrf, logout}
  *   createToast(el, ms)     {toast(text, kind), showError(error)}
  *   liveSocketUrl(path)     ws(s)://this host + path, for live.js
  *
  * The chat widget (widget.js, widget/) does not use it: it is embedded on other sites and
- * keeps to itself; live.js is what all three share.
+ * keeps to itself; live.js and dom.js are what all three share.
  */
 
 var CSRF_KEY = "hd-console-csrf"; // login.js stores the new session's token under this key
+
+// the consoles take these from here (dom.js is shared with the widget)
+export { appendAll, h } from "./dom.js";
 
 // ---------------------------------------------------------------------------------------
 // Configuration and translations
@@ -95,31 +99,6 @@ export function localize(config) {
 
 export function $(id) {
   return document.getElementById(id);
-}
-
-/** Creates an element; attributes via setAttribute, "text" as textContent, "on*" listeners. */
-export function h(tag, attrs, children) {
-  var node = document.createElement(tag);
-  Object.keys(attrs || {}).forEach(function (name) {
-    var value = attrs[name];
-    if (value === false || value == null) return;
-    if (name === "text") node.textContent = value;
-    else if (name === "value") node.value = value;
-    else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  });
-  appendAll(node, children);
-  return node;
-}
-
-/** Appends nodes, strings and numbers (as text nodes) and nested arrays; skips null/false. */
-export function appendAll(node, children) {
-  (children || []).forEach(function (child) {
-    if (child == null || child === false) return;
-    if (Array.isArray(child)) appendAll(node, child);
-    else node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
-  });
-  return node;
 }
 
 export function clear(node) {

@@ -16,7 +16,7 @@
  *
  * This file is a classic script (what any page can embed) and only starts the widget: it reads
  * its own tag, then imports widget/main.js, the widget itself as native ES modules (widget/,
- * sharing live.js with the staff consoles), from the same hub. The hub's base URL is taken
+ * sharing live.js and dom.js with the staff consoles), from the same hub. The hub's base URL is taken
  * from this script's own src, so the widget talks to the hub that served it; the hub serves
  * those modules with a CORS header, so this works from any site (ticketing/web/pages.py).
  *

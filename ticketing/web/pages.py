@@ -66,7 +66,7 @@ async def widget_js(request: web.Request) -> web.Response:
 # matches the longest path first).
 
 MODULE_FOLDERS = ("agent", "supervisor", "widget")
-SHARED_MODULES = ("live.js", "console-common.js", "charts.js")
+SHARED_MODULES = ("live.js", "dom.js", "console-common.js", "charts.js")
 MODULE_NAME = r"{name:[a-z][a-z0-9-]*\.js}"
 
 

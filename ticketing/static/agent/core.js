@@ -47,6 +47,7 @@ export var PRESENCE = ENUMS.presence || [];
 
 export var $ = HC.$;
 export var h = HC.h;
+export { appendRichText } from "../dom.js";
 export var clear = HC.clear;
 export var parseTime = HC.parseTime;
 var timeShort = i18n.timeShort;
@@ -70,30 +71,6 @@ export function save(key, value) {
   }
 }
 
-var URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
-
-/** Appends text as text nodes, turning http(s) URLs into links. */
-export function appendRichText(parent, text) {
-  var last = 0;
-  text = String(text == null ? "" : text);
-  text.replace(URL_RE, function (match, offset) {
-    var url = match.replace(/[.,;:!?)\]}'"]+$/, "");
-    var safe = null;
-    try {
-      var parsed = new URL(url);
-      if (parsed.protocol === "http:" || parsed.protocol === "https:") safe = parsed.href;
-    } catch (e) {
-      /* not a URL */
-    }
-    if (!safe) return match;
-    parent.appendChild(document.createTextNode(text.slice(last, offset)));
-    parent.appendChild(h("a", { href: safe, target: "_blank", rel: "noopener noreferrer", text: url }));
-    last = offset + url.length;
-    return match;
-  });
-  parent.appendChild(document.createTextNode(text.slice(last)));
-  return parent;
-}
 
 export function timeNode(iso) {
   return h("time", { datetime: iso || "", title: timeFull(iso), text: timeShort(iso) });

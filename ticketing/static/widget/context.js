@@ -13,6 +13,9 @@
  * only ever inserted with textContent / text nodes, never as HTML.
  */
 
+// the widget's modules take these from here
+export { appendRichText, h } from "../dom.js";
+
 // ---------------------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------------------
@@ -114,22 +117,6 @@ export function charCount(text) {
   return Array.from(text).length;
 }
 
-/** Creates an element; attributes are set with setAttribute, children appended as nodes. */
-export function h(tag, attrs, children) {
-  var node = document.createElement(tag);
-  Object.keys(attrs || {}).forEach(function (name) {
-    var value = attrs[name];
-    if (value === false || value == null) return;
-    if (name === "text") node.textContent = value;
-    else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  });
-  (children || []).forEach(function (child) {
-    if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-  });
-  return node;
-}
-
 /** A speech-bubble icon, built with DOM calls (no markup strings). */
 export function chatIcon() {
   var ns = "http://www.w3.org/2000/svg";
@@ -149,34 +136,6 @@ export function chatIcon() {
   return svg;
 }
 
-var URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
-
-/**
- * Appends ``text`` to ``parent`` as text nodes, turning http(s) URLs into links. Line breaks
- * stay in the text nodes and are shown by CSS (white-space: pre-wrap).
- */
-export function appendRichText(parent, text) {
-  var last = 0;
-  text.replace(URL_RE, function (match, offset) {
-    // Punctuation right after a URL ("see https://x.example/a.") belongs to the sentence.
-    var url = match.replace(/[.,;:!?)\]}'"]+$/, "");
-    var safe = null;
-    try {
-      var parsed = new URL(url);
-      if (parsed.protocol === "http:" || parsed.protocol === "https:") safe = parsed.href;
-    } catch (e) {
-      /* not a URL after all */
-    }
-    if (!safe) return match;
-    parent.appendChild(document.createTextNode(text.slice(last, offset)));
-    parent.appendChild(
-      h("a", { href: safe, target: "_blank", rel: "noopener noreferrer", text: url })
-    );
-    last = offset + url.length;
-    return match;
-  });
-  parent.appendChild(document.createTextNode(text.slice(last)));
-}
 
 export function formatTime(iso) {
   var date = new Date(iso);
