@@ -73,6 +73,7 @@ test-browser: install ## browser tests (Debian's chromium, Playwright)
 bench: install ## run the benchmarks in bench/ (hours on 2 cores: BANKING77 trains 3 models)
 	@$(PY) bench/oos.py
 	@$(HUB_PY) bench/bench_reports.py
+	@$(HUB_PY) bench/load.py
 	@$(PY) bench/nlu_banking77.py --epochs 10 --pipelines default,minilm,minilm_logreg
 
 lock: ## recompile requirements.txt and requirements-hub.txt from their .in files

@@ -1,4 +1,5 @@
-"""The architecture's rules, read from the source (DESIGN.md, "Layout"; README, "Where things go").
+"""The architecture's rules, read from the source (DESIGN.md, "Layout"; README, "Where things
+live").
 
 - The three processes talk over HTTP only: ``ticketing`` never imports Rasa or the bot, the
   bot never imports ``ticketing``.
