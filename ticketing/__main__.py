@@ -181,6 +181,95 @@ def _export_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_hub(call):
+    """Run ``call(hub)`` with a hub built for a command (no web app, no live consoles)."""
+    import asyncio
+
+    from .bus import LocalBus
+    from .context import Hub
+    from .limits import MemoryLimiter
+    from .rasa_client import RasaClient
+    from .shop import load_shop
+
+    async def main():
+        settings = Settings.from_env()
+        await db.upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
+        hub = Hub(
+            settings=settings,
+            engine=engine,
+            sessions=db.session_factory(engine),
+            bus=LocalBus(),
+            rasa=rasa,
+            shop=load_shop(settings.shop_file),
+            limiter=MemoryLimiter(),
+        )
+        try:
+            return await call(hub)
+        finally:
+            await rasa.close()
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _customer_export(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from .errors import HelpdeskError
+    from .services import privacy
+
+    try:
+        bundle = _with_hub(lambda hub: privacy.export_subject(hub, "cli", args.email))
+    except HelpdeskError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}: {len(bundle['conversations'])} conversations")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _customer_erase(args: argparse.Namespace) -> int:
+    from .errors import HelpdeskError
+    from .privacy.subject import UNKNOWN_SUBJECT
+    from .services import privacy
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("error: an erasure cannot be undone: pass --yes", file=sys.stderr)
+            return 2
+        if input(f"Erase everything held about {args.email}? Type 'erase': ") != "erase":
+            print("nothing changed")
+            return 1
+    try:
+        counts = _with_hub(lambda hub: privacy.erase_subject(hub, "cli", args.email))
+    except HelpdeskError as error:
+        if error.code == UNKNOWN_SUBJECT:  # already erased, or never known: nothing to do
+            print(f"{error.message} Nothing changed.")
+            return 0
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    print(f"erased: {summary}; Rasa forgets the chats' trackers on the hub's next worker round")
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    import json
+
+    from .services import privacy
+
+    result = _with_hub(lambda hub: privacy.run_retention(hub, dry_run=args.dry_run, actor="cli"))
+    print(json.dumps(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ticketing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--days", type=int, default=180, help="spread the history over N days")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed of the history")
     demo_data.set_defaults(func=_demo_data)
+
+    customers = commands.add_parser("customer", help="access and erasure requests")
+    customer_commands = customers.add_subparsers(dest="customer_command", required=True)
+    subject_export = customer_commands.add_parser(
+        "export", help="everything held about a customer, as JSON"
+    )
+    subject_export.add_argument("email")
+    subject_export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    subject_export.set_defaults(func=_customer_export)
+    erase = customer_commands.add_parser("erase", help="anonymise everything held about a customer")
+    erase.add_argument("email")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(func=_customer_erase)
+
+    retention = commands.add_parser("retention", help="remove personal data past its period")
+    retention.add_argument("--dry-run", action="store_true", help="only report what it would do")
+    retention.set_defaults(func=_retention)
 
     export = commands.add_parser("export-nlu", help="labelled review messages as Rasa NLU YAML")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
@@ -23,3 +24,6 @@ class Hub:
     rasa: RasaClient
     shop: Shop
     limiter: Limiter
+    # when this process runs its daily jobs next (services/background.py); per process, as
+    # each job is safe to run on every instance
+    next_runs: dict[str, datetime] = field(default_factory=dict)

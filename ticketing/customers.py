@@ -164,7 +164,6 @@ UPDATABLE = {
     "vip": bool,
     "vip_owner_id": int,
     "dispute": bool,
-    "marketing_consent": bool,
     "notes": str,
 }
 

@@ -34,6 +34,8 @@ def verify(secret: str | None, email: str | None, claimed_hash: object) -> bool:
         raise Forbidden("identity_invalid", "customer.user_hash needs customer.email")
     if not secret:
         raise Forbidden("identity_invalid", "identity verification is not configured")
-    if not hmac.compare_digest(user_hash(secret, email), claimed_hash.strip().lower()):
+    # as bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403)
+    expected = user_hash(secret, email).encode()
+    if not hmac.compare_digest(expected, claimed_hash.strip().lower().encode("utf-8", "replace")):
         raise Forbidden("identity_invalid", "customer.user_hash does not match customer.email")
     return True

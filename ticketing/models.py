@@ -118,6 +118,11 @@ class Conversation(Base):
     survey_offered_at = Column(UTCDateTime)
     # last time the widget polled or held a socket: tells whether the customer is still here
     customer_seen_at = Column(UTCDateTime)
+    # the privacy notice the customer accepted (its version; the wording is in ``consents``)
+    consent_version = Column(String(40))
+    # when retention or an erasure request removed the personal data (the rows stay, for
+    # the aggregate figures)
+    anonymised_at = Column(UTCDateTime)
 
     messages = relationship("Message", back_populates="conversation", lazy="raise")
     tickets = relationship("Ticket", back_populates="conversation", lazy="raise")
@@ -315,6 +320,7 @@ class Customer(Base):
     notes = Column(Text)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    erased_at = Column(UTCDateTime)  # an erasure request anonymised the profile
 
 
 class Order(Base):
@@ -470,3 +476,8 @@ class ImprovementAction(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     done_at = Column(UTCDateTime)
+
+
+# The privacy records live beside their rules; imported here so that every table is on
+# Base.metadata (migrations, tests) and ``from ticketing.models import Consent`` works.
+from .privacy.models import AuditEntry, Consent  # noqa: E402, F401

@@ -225,6 +225,23 @@ class RasaClient:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return parse_turn({"messages": body.get("messages") or []})
 
+    async def forget(self, sender_id: str) -> None:
+        """Replace the conversation's tracker with an empty one (privacy: retention and
+        erasure). Rasa's in-memory and Redis stores then hold nothing of it; the SQL tracker
+        store only appends, so its rows are deleted by the operator's job (README, Privacy)."""
+        url = f"{self.base_url}/conversations/{sender_id}/tracker/events"
+        try:
+            async with self.session.put(
+                url,
+                json=[],
+                params={"token": self.token} if self.token else None,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
     async def reachable(self) -> bool:
         try:
             async with self.session.get(

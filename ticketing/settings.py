@@ -107,6 +107,12 @@ class Settings:
     mail_from: str = "Northwind Goods support <support@northwind.example>"
     worker_interval: float = 5.0
     mask_pii_for_supervisors: bool = False
+    # CHAT_CONSENT_REQUIRED: no customer message before the privacy notice was accepted
+    # (``"consent": {"chat": true}`` when the session starts). Default: on in production;
+    # off in development, where API clients of the documented contract predate the notice.
+    chat_consent_required: bool = False
+    # RETENTION_ENABLED: the worker's daily retention run (ticketing/services/privacy.py)
+    retention_enabled: bool = True
     # CSI_WEIGHTS: "speed=0.3,problem_solving=0.4,attitude=0.3" (else shop.yml, else defaults)
     csi_weights: str | None = None
 
@@ -149,6 +155,8 @@ class Settings:
             worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
             mask_pii_for_supervisors=_bool(env, "MASK_PII_FOR_SUPERVISORS", False),
             csi_weights=env.get("CSI_WEIGHTS") or None,
+            chat_consent_required=_bool(env, "CHAT_CONSENT_REQUIRED", environment == "production"),
+            retention_enabled=_bool(env, "RETENTION_ENABLED", True),
         )
         return settings
 

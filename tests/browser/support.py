@@ -51,6 +51,14 @@ def verified_customer(name: str, email: str) -> dict[str, str]:
     return {"name": name, "email": email, "user_hash": digest.hexdigest()}
 
 
+ACCEPT_PRIVACY = "Accept and start chatting"  # the widget's button under its privacy notice
+
+
+def accept_privacy(page: Page, name: str = ACCEPT_PRIVACY) -> None:
+    """Accepts the privacy notice the widget shows before a new chat's first message."""
+    page.get_by_role("button", name=name).click()
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -19,6 +19,7 @@ from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
 
 from .support import (
     PageOpener,
+    accept_privacy,
     add_users_cli,
     internal_url,
     start_hub,
@@ -118,6 +119,7 @@ def customer_hands_off(page: Page) -> str:
     """The customer says hello, gets the apology, asks for a person; returns the ticket."""
     page.goto("/")
     page.get_by_role("button", name="Chat with us").click()
+    accept_privacy(page)
     box = page.get_by_label("Your message")
     box.fill("hello")
     box.press("Enter")

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from .support import accept_privacy
+
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
 
@@ -39,6 +41,7 @@ def open_chat(page: Page, path: str = "/") -> None:
     page.goto(path)
     page.get_by_role("button", name="Chat with us").click()
     expect(page.locator(".hd-panel")).to_be_visible()
+    accept_privacy(page)
     expect(page.get_by_label("Your message")).to_be_focused()
 
 
@@ -124,6 +127,7 @@ def test_open_panel_send_message_and_get_apology(page: Page) -> None:
     expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
     send_button = page.get_by_role("button", name="Send", exact=True)
     expect(send_button).to_be_disabled()  # nothing typed yet
+    accept_privacy(page)
 
     # Hold the POST to see the pending bubble and the typing indicator, then let it through.
     held = []
@@ -463,6 +467,7 @@ def test_chinese_locale(browser, hub_url: str) -> None:
         page = context.new_page()
         page.goto("/")
         page.get_by_role("button", name="联系客服").click()
+        accept_privacy(page, "同意并开始对话")
         send(page, "你好", label="您的消息")
         # The session was created with the browser's locale, so the hub answers in Chinese.
         expect(page.locator("li.hd-msg--system", has_text="抱歉")).to_be_visible()
@@ -506,6 +511,7 @@ def test_embedded_with_data_attributes_and_mobile_layout(
         # Under 480 px the panel fills the screen.
         expect(panel).to_have_css("width", "390px")
         expect(panel).to_have_css("height", "800px")
+        accept_privacy(page)
         hello_and_apology(page)
         page.screenshot(path=str(artifacts / "widget-mobile.png"))
     finally:

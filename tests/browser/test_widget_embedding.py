@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from .support import accept_privacy
 from .test_widget import APOLOGY, customer_bubble, send
 
 pytestmark = pytest.mark.browser
@@ -90,6 +91,7 @@ def test_chats_from_another_origin(page: Page, hub_url: str, shop: Shop) -> None
     assert page.evaluate("location.origin") == shop.url != hub_url
 
     page.get_by_role("button", name="Chat with us").click()
+    accept_privacy(page)
     expect(page.get_by_label("Your message")).to_be_focused()
     send(page, "hello from another site")
     expect(customer_bubble(page, "hello from another site")).to_be_visible()
@@ -124,6 +126,7 @@ def test_another_origin_with_a_strict_content_security_policy(
     )
     page.goto(shop.page(hub_url, csp=policy))
     page.get_by_role("button", name="Chat with us").click()
+    accept_privacy(page)
     send(page, "hello under a policy")
     expect(customer_bubble(page, "hello under a policy")).to_be_visible()
     expect(page.locator("li.hd-msg--system", has_text=APOLOGY)).to_be_visible()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import start_hub, stop_hub
+from .support import accept_privacy, start_hub, stop_hub
 from .test_widget import (
     SOCKET_URL,
     auth,
@@ -443,6 +443,7 @@ def test_chinese_texts(browser, hub: Hub) -> None:
         page = context.new_page()
         page.goto("/")
         page.get_by_role("button", name="联系客服").click()
+        accept_privacy(page, "同意并开始对话")
         send(page, "你好", label="您的消息")
         expect(page.locator("li.hd-msg--system", has_text="抱歉")).to_be_visible()
         session = stored_session(page)

@@ -35,7 +35,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Locator, Page, expect
 
-from .support import INTERNAL_TOKEN, add_users_cli, internal_url, start_hub, stop_hub
+from .support import (
+    INTERNAL_TOKEN,
+    accept_privacy,
+    add_users_cli,
+    internal_url,
+    start_hub,
+    stop_hub,
+)
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -330,7 +337,8 @@ def test_widget_shows_customer_and_agent_markup_as_text(open_page, hub: Hub) -> 
         expect(link).to_have_attribute("href", LINK_HREF)
         expect(link).to_have_text(LINK_HREF)
 
-    # A probe typed into the widget's own composer.
+    # A probe typed into the widget's own composer (her session predates the privacy notice).
+    accept_privacy(page)
     box = page.get_by_label("Your message")
     box.fill(WIDGET_TYPED)
     box.press("Enter")

@@ -20,7 +20,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from ..browser.support import PageOpener, add_users_cli, ensure_chromium, launch_chromium
+from ..browser.support import (
+    PageOpener,
+    accept_privacy,
+    add_users_cli,
+    ensure_chromium,
+    launch_chromium,
+)
 from .conftest import ROOT, query
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -142,6 +148,7 @@ def test_customer_to_agent_to_rating_in_two_browsers(
     customer.goto("/")
     customer.get_by_role("button", name="Chat with us").click()
     expect(customer.locator(".hd-panel")).to_be_visible()
+    accept_privacy(customer)
     say(customer, "I want to talk to a person")
     handoff = bot_says(customer, re.compile(r"T-\d{6}"))
     number = re.search(r"T-\d{6}", handoff.inner_text()).group(0)

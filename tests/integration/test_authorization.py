@@ -56,6 +56,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/login"): "public",
     # the customer chat API
     ("POST", "/api/chat/sessions"): "public",
+    ("GET", "/api/chat/privacy"): "public",
+    ("GET", "/privacy"): "public",
+    ("POST", "/api/chat/sessions/{session_id}/consent"): "chat",
     ("GET", "/api/chat/sessions/{session_id}"): "chat",
     ("POST", "/api/chat/sessions/{session_id}/messages"): "chat",
     ("GET", "/api/chat/sessions/{session_id}/messages"): "chat",
@@ -132,6 +135,11 @@ POLICY: dict[tuple[str, str], str] = {
     ("DELETE", "/api/webhooks/{id}"): "admin",
     ("GET", "/api/webhooks/{id}/deliveries"): "admin",
     ("POST", "/api/webhooks/{id}/test"): "admin",
+    ("GET", "/api/audit"): "admin",
+    ("GET", "/api/audit.csv"): "admin",
+    ("POST", "/api/privacy/export"): "admin",
+    ("POST", "/api/privacy/erase"): "admin",
+    ("POST", "/api/privacy/retention"): "admin",
 }
 
 # where the template itself is no request (the static directory: a file in it)

@@ -423,10 +423,10 @@ async def test_a_busy_rasa_gets_a_queue_not_an_apology(slow_rasa, hub_factory):
 async def test_past_the_queue_bound_the_customer_gets_the_apology_and_a_busy_notice(
     slow_rasa, hub_factory
 ):
-    slow_rasa.delay = 0.8  # under the hub's 1 s answer timeout, over the 0.5 s queue bound
+    slow_rasa.delay = 0.8  # well under the 5 s answer timeout, over the 0.5 s queue bound
     client = await hub_factory(slow_rasa.url)
     client.app[HUB].rasa = replace_rasa(
-        client.app[HUB].rasa, concurrency=1, queue_timeout=0.5, busy_after=0.1
+        client.app[HUB].rasa, concurrency=1, queue_timeout=0.5, busy_after=0.1, timeout=5.0
     )
     first, second = await _chats(client, 2)
     token = second[1]["Authorization"].split()[1]
@@ -450,7 +450,7 @@ def replace_rasa(rasa, **options):
 
     return RasaClient(
         rasa.base_url,
-        rasa.timeout,
+        options.get("timeout", rasa.timeout),
         rasa.token,
         concurrency=options.get("concurrency", rasa.concurrency),
         queue_timeout=options.get("queue_timeout", rasa.queue_timeout),

@@ -146,8 +146,9 @@ async def test_order_lookup_for_a_verified_customer(client, new_chat, orders_see
         assert refused.status == 403
 
 
-async def test_a_user_hash_that_does_not_match_is_refused(client, hub):
-    forged = {"email": "ann@example.com", "user_hash": "0" * 64}
+@pytest.mark.parametrize("forged_hash", ["0" * 64, "ä" * 64, "\ud83d"])
+async def test_a_user_hash_that_does_not_match_is_refused(client, hub, forged_hash):
+    forged = {"email": "ann@example.com", "user_hash": forged_hash}
     response = await client.post("/api/chat/sessions", json={"customer": forged})
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "identity_invalid"

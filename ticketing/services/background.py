@@ -1,4 +1,5 @@
-"""The background rounds: SLA scan, auto-assignment and outbox delivery (``tick``).
+"""The background rounds: SLA scan, auto-assignment, outbox delivery (``tick``), and once a
+day the privacy retention run (``services/privacy.py``).
 
 Every hub instance runs them (``ticketing/web/worker.py`` schedules them every
 ``WORKER_INTERVAL`` seconds); each step is safe to run on several instances at once (the SLA
@@ -10,16 +11,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .. import tickets
 from ..bus import QUEUE_CHANNEL, SUPERVISOR_CHANNEL, ticket_channel
 from ..context import Hub
-from . import desk
+from ..models import utcnow
+from . import desk, privacy
 from .delivery import deliver_due
 
 log = logging.getLogger(__name__)
+
+RETENTION_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -29,6 +33,7 @@ class TickResult:
     sla_changes: list[dict[str, Any]] = field(default_factory=list)
     delivered: int = 0
     assigned: int = 0
+    retention: dict[str, Any] | None = None  # what the day's retention run removed
 
 
 async def scan_sla(hub: Hub, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -61,8 +66,23 @@ async def tick(hub: Hub, now: datetime | None = None) -> TickResult:
             result.assigned = await desk.auto_assign_waiting(hub)
         except Exception:
             log.exception("auto-assignment failed")
+    if hub.settings.retention_enabled:
+        try:
+            result.retention = await _daily_retention(hub, now)
+        except Exception:
+            log.exception("the retention run failed")
     try:
         result.delivered = await deliver_due(hub, now)
     except Exception:
         log.exception("outbox delivery failed")
     return result
+
+
+async def _daily_retention(hub: Hub, now: datetime | None) -> dict[str, Any] | None:
+    """The retention run on the first round, then once every ``RETENTION_EVERY``."""
+    moment = now or utcnow()
+    due = hub.next_runs.get("retention")
+    if due is not None and moment < due:
+        return None
+    hub.next_runs["retention"] = moment + RETENTION_EVERY
+    return await privacy.run_retention(hub, now=moment)

@@ -32,6 +32,7 @@ from ..models import Conversation, Message, utcnow
 from ..rasa_client import BotTurn, RasaUnavailable
 from ..serializers import message_json, ticket_brief
 from ..tokens import hash_token, new_token, same
+from . import privacy
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ async def create_session(
     if email is not None and "@" not in email:
         raise invalid("customer.email is not an e-mail address", field="customer.email")
     verified = identity.verify(hub.settings.identity_secret, email, customer.get("user_hash"))
+    given = privacy.parse_consent(body.get("consent"))
     if client is not None:
         await limits.hit(hub.limiter, "session_ip", client)
 
@@ -130,9 +132,12 @@ async def create_session(
     async with unit_of_work(hub) as uow:
         db = uow.db
         db.add(conversation)
+        await db.flush()
+        profile = None
         if email:
-            await db.flush()
-            await customers.attach(db, conversation, email, name, verified=verified)
+            profile = await customers.attach(db, conversation, email, name, verified=verified)
+        if given is not None:
+            privacy.record_session_consent(db, hub, conversation, given, profile)
     return conversation, token
 
 
@@ -168,6 +173,8 @@ async def session_state(hub: Hub, conversation_id: int) -> dict[str, Any]:
         "locale": conversation.locale,
         "ticket": ticket_brief(ticket),
         "queue_position": position,
+        # the privacy notice the customer accepted (None: not yet; see GET /api/chat/privacy)
+        "consent_version": conversation.consent_version,
     }
 
 
@@ -271,6 +278,11 @@ async def post_customer_message(
     limits count against (None: no limits, a loopback client in development)."""
     if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
         raise invalid("Idempotency-Key must be 1 to 200 characters")
+    if hub.settings.chat_consent_required and conversation.consent_version is None:
+        raise Forbidden(
+            "consent_required",
+            "accept the privacy notice first (GET /api/chat/privacy; POST .../consent)",
+        )
 
     if idempotency_key is not None:
         async with hub.sessions() as db:
@@ -353,7 +365,11 @@ async def post_customer_message(
             await hub.bus.publish(ticket_channel(ticket_number), event)
         return [message_json(m) for m in stored]
 
-    replies = await _bot_turn(hub, conversation, customer_message, new)
+    if new.payload == privacy.UNSUBSCRIBE_PAYLOAD:  # the hub's own button, not Rasa's
+        replies = await privacy.unsubscribe_in_chat(hub, conversation, customer_message)
+        await publish_messages(hub, conversation.public_id, replies)
+    else:
+        replies = await _bot_turn(hub, conversation, customer_message, new)
     return [message_json(m) for m in (*stored, *replies)]
 
 
@@ -406,6 +422,8 @@ async def _bot_turn(
             answer = next((m for m in reversed(replies) if m.text and not m.buttons), None)
             if answer is not None:
                 answer.rateable = True
+        offer = await privacy.unsubscribe_offer(db, conversation, turn, customer_message.id)
+        replies += [offer] if offer is not None else []
         db.add_all(replies)
 
         async def committed() -> None:

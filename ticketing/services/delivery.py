@@ -1,4 +1,5 @@
-"""The outbox consumer: sends queued webhook deliveries and e-mails, with retries and backoff.
+"""The outbox consumer: sends queued webhook deliveries and e-mails, with retries and backoff,
+and asks Rasa to forget the trackers of anonymised chats (kind ``rasa_erase``).
 
 Producers (``ticketing.outbox``) write :class:`~ticketing.models.OutboxItem` rows in the same
 transaction as the change that causes them; :func:`deliver_due` (run by the background worker,
@@ -84,6 +85,8 @@ from sqlalchemy import select, update
 from ..context import Hub
 from ..errors import HelpdeskError
 from ..models import OutboxItem, Webhook, utcnow
+from ..privacy.anonymise import RASA_ERASE
+from ..rasa_client import RasaUnavailable
 from ..reports.privacy import mask_email
 from ..settings import Settings
 from ..targets import allowed_hosts, check_target
@@ -254,6 +257,8 @@ async def _process(hub: Hub, http: _LazyHttp, item_id: int, now: datetime) -> bo
         outcome = await _send_webhook(http, item, hook, allowed)
     elif item.kind == "email":
         outcome = await _send_email(hub.settings, item)
+    elif item.kind == RASA_ERASE:
+        outcome = await _forget_tracker(hub, item)
     else:
         outcome = Outcome("failed", f"unknown outbox kind {item.kind!r}")
     await _settle(hub, item, outcome, now)
@@ -321,6 +326,15 @@ async def _settle(hub: Hub, item: OutboxItem, outcome: Outcome, now: datetime) -
 
 
 # ------------------------------------------------------------------ webhooks
+
+
+async def _forget_tracker(hub: Hub, item: OutboxItem) -> Outcome:
+    """Rasa drops the dialogue state of an anonymised chat (``privacy/anonymise.py``)."""
+    try:
+        await hub.rasa.forget(str(item.payload.get("sender_id", "")))
+    except RasaUnavailable as exc:
+        return _retry(str(exc))
+    return DELIVERED
 
 
 def _subscribed(hook: Webhook, event: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..context import Hub
 from ..models import User
+from ..privacy import audit
 from ..reports import actions, improvement
 from ..reports.periods import Period, today_in
 from .reports import shop_timezone
@@ -53,6 +54,7 @@ async def export_nlu(hub: Hub, user: User, *, only_new: bool, mark: bool) -> str
     """The labelled examples as NLU YAML; ``mark`` records them as exported."""
     async with unit_of_work(hub) as uow:
         text = await improvement.export_nlu(uow.db, only_new=only_new, mark=mark)
+        audit.record(uow.db, user, "nlu.exported", "nlu:labels", only_new=only_new, mark=mark)
     return text
 
 

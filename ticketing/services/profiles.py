@@ -13,8 +13,10 @@ from sqlalchemy import or_, select
 
 from .. import customers, staff
 from ..context import Hub
-from ..errors import not_found
+from ..errors import invalid, not_found
 from ..models import Ticket, User
+from ..privacy import audit, consent, notice
+from .audit import audited
 from .uow import unit_of_work
 
 
@@ -41,13 +43,42 @@ async def _check_visible(db, user: User, customer_id: int) -> None:
 async def customer_profile(hub: Hub, user: User, customer_id: int) -> dict[str, Any]:
     async with hub.sessions() as db:
         await _check_visible(db, user, customer_id)
-        return await customers.profile(db, customer_id)
+        data = await customers.profile(db, customer_id)
+        data["consents"] = [
+            consent.consent_json(entry) for entry in await consent.history(db, customer_id)
+        ]
+    await audited(hub, user, "customer.viewed", f"customer:{customer_id}")
+    return data
 
 
 async def update_customer(
     hub: Hub, user: User, customer_id: int, body: dict[str, Any]
 ) -> dict[str, Any]:
-    """A supervisor's change to the profile (the view checks the role)."""
+    """A supervisor's change to the profile (the view checks the role).
+
+    Marketing consent is the customer's to give: staff can record a withdrawal
+    (``"marketing_consent": false``, a consent record with the channel ``profile``), never an
+    opt-in."""
+    changes = dict(body)
+    withdraw = "marketing_consent" in changes
+    if withdraw and changes.pop("marketing_consent") is not False:
+        raise invalid(
+            "marketing consent is the customer's to give (the widget's opt-in): "
+            "staff can only record a withdrawal (false)",
+            field="marketing_consent",
+        )
     async with unit_of_work(hub) as uow:
-        await customers.update(uow.db, customer_id, body)
+        customer = await customers.update(uow.db, customer_id, changes)
+        if withdraw and customer.marketing_consent:
+            consent.record(
+                uow.db,
+                notice.withdrawal_notice("marketing", "en"),
+                False,
+                "profile",
+                customer=customer,
+                recorded_by=user.id,
+            )
+        audit.record(
+            uow.db, user, "customer.updated", f"customer:{customer_id}", fields=sorted(body)
+        )
     return await customer_profile(hub, user, customer_id)

@@ -34,6 +34,7 @@ from ..reports import (
     transcripts,
 )
 from ..reports.periods import Period
+from .audit import audited
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,25 @@ async def list_conversations(
 
 
 async def conversation_detail(hub: Hub, user: User, session_id: str) -> dict[str, Any]:
+    masked = _masked(hub, user)
     async with hub.sessions() as db:
-        return await transcripts.conversation_detail(db, hub.shop, session_id, _masked(hub, user))
+        data = await transcripts.conversation_detail(db, hub.shop, session_id, masked)
+    await audited(hub, user, "conversation.viewed", f"conversation:{session_id}", masked=masked)
+    return data
+
+
+async def _export_audited(hub: Hub, user: User, name: str, query: Mapping[str, str]) -> None:
+    # the filters, but not the search text: it may hold a customer's name or address
+    filters = {key: value[:100] for key, value in query.items() if key != "q"}
+    await audited(
+        hub,
+        user,
+        "report.exported",
+        f"report:{name}",
+        filters=filters,
+        searched=bool(query.get("q")),
+        masked=_masked(hub, user),
+    )
 
 
 @asynccontextmanager
@@ -131,6 +149,7 @@ async def conversations_csv(
     async with hub.sessions() as db:
         filters = await transcripts.parse_filters(db, query, shop_timezone(hub))
         rows = transcripts.iter_csv_rows(db, filters, _masked(hub, user))
+        await _export_audited(hub, user, "conversations.csv", query)
         yield CsvExport("conversations.csv", transcripts.CSV_HEADER, rows)
 
 
@@ -140,4 +159,5 @@ async def tickets_csv(hub: Hub, user: User, query: Mapping[str, str]) -> AsyncIt
     async with hub.sessions() as db:
         filters = await ticket_export.parse_ticket_filters(db, query, shop_timezone(hub))
         rows = ticket_export.iter_ticket_rows(db, hub.shop, filters, _masked(hub, user))
+        await _export_audited(hub, user, "tickets.csv", query)
         yield CsvExport("tickets.csv", ticket_export.CSV_HEADER, rows)

@@ -26,6 +26,7 @@ from . import (
     internal_views,
     openapi,
     pages,
+    privacy_views,
     report_views,
     survey_views,
     webhook_views,
@@ -87,7 +88,10 @@ AUDIENCES = {
     # prefix: (modules, middlewares)
     "/api/chat": ((chat_views,), (cors,)),
     "/internal": ((internal_views,), (internal_views.internal_auth,)),
-    "/api": ((auth_views, agent_views, report_views, webhook_views, openapi), (staff_session,)),
+    "/api": (
+        (auth_views, agent_views, report_views, privacy_views, webhook_views, openapi),
+        (staff_session,),
+    ),
 }
 PAGES = (health, pages, console_pages, survey_views)
 

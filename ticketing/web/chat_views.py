@@ -6,7 +6,7 @@ from aiohttp import WSMsgType, web
 
 from ..bus import conversation_channel
 from ..errors import HelpdeskError
-from ..services import chat, feedback
+from ..services import chat, feedback, privacy
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
 from .util import bearer_token, int_query, limited_client, path_id, read_json
@@ -28,6 +28,22 @@ async def create_session(request: web.Request) -> web.Response:
     state = await chat.session_state(hub, conversation.id)
     messages = await chat.list_messages(hub, conversation.id, after=0, limit=100)
     return web.json_response({**state, "token": token, "messages": messages}, status=201)
+
+
+@routes.get("/privacy")
+async def privacy_notice(request: web.Request) -> web.Response:
+    """The notice to show before the first message, and the marketing opt-in's wording."""
+    hub = request.config_dict[HUB]
+    return web.json_response(privacy.notices(hub, request.query.get("locale")))
+
+
+@routes.post("/sessions/{session_id}/consent")
+async def give_consent(request: web.Request) -> web.Response:
+    conversation = await _conversation(request)
+    hub = request.config_dict[HUB]
+    return web.json_response(
+        await privacy.give_consent(hub, conversation, await read_json(request))
+    )
 
 
 @routes.get("/sessions/{session_id}")

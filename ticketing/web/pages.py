@@ -10,7 +10,9 @@ import jinja2
 from aiohttp import web
 
 from .. import __version__
-from ..i18n import tables
+from ..i18n import normalize_locale, t, tables
+from ..privacy import notice
+from .keys import HUB
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
@@ -34,6 +36,21 @@ def render(name: str, **context) -> web.Response:
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     return render("index.html")
+
+
+@routes.get("/privacy")
+async def privacy_page(request: web.Request) -> web.Response:
+    """The privacy notice the widget links to, from shop.yml (``?locale=zh-CN``)."""
+    shop = request.config_dict[HUB].shop
+    locale = normalize_locale(request.query.get("locale"))
+    return render(
+        "privacy.html",
+        locale=locale,
+        t=lambda key, **values: t(key, locale, **values),
+        facts=notice.privacy_page(shop),
+        notice=notice.chat_notice(shop, locale),
+        marketing=notice.marketing_notice(shop, locale),
+    )
 
 
 def widget_script() -> bytes:

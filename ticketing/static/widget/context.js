@@ -10,7 +10,8 @@
  *
  * It speaks the public customer chat API (DESIGN.md, "Customer chat API"): messages arrive over
  * a WebSocket, with polling as the fallback while the socket is down (live.js). Message text is
- * only ever inserted with textContent / text nodes, never as HTML.
+ * only ever inserted with textContent / text nodes, never as HTML. No chat starts before the
+ * customer accepted the hub's privacy notice (consent.js).
  */
 
 // the widget's modules take these from here
@@ -151,14 +152,18 @@ export function formatTime(iso) {
 // ---------------------------------------------------------------------------------------
 
 /** An API failure; status 0 means the hub could not be reached at all. */
-export function ApiError(status, code, message, retryAfter) {
+export function ApiError(status, code, message, retryAfter, field) {
   this.status = status;
   this.code = code;
   this.message = message;
   // seconds the hub asked to wait (Retry-After on a 429), else null
   this.retryAfter = retryAfter || null;
-  // 401/403/404 on a stored session: it is gone (expired, deleted, another hub's token).
-  this.sessionGone = status === 401 || status === 403 || status === 404;
+  // the request field a 422 names ("consent.marketing" ...), else null
+  this.field = field || null;
+  // 401/403/404 on a stored session: it is gone (expired, deleted, another hub's token);
+  // except a 403 consent_required: the session is fine, the privacy notice was not accepted.
+  this.sessionGone =
+    (status === 401 || status === 403 || status === 404) && code !== "consent_required";
   this.retryable = status === 0 || status === 408 || status === 429 || status >= 500;
 }
 ApiError.prototype = Object.create(Error.prototype);
@@ -199,7 +204,8 @@ export function api(method, path, options) {
       response.status,
       err.code || "http_" + response.status,
       err.message || response.statusText || "HTTP " + response.status,
-      wait > 0 ? wait : null
+      wait > 0 ? wait : null,
+      typeof err.field === "string" ? err.field : null
     );
   }
 }
@@ -214,7 +220,11 @@ export function sessionPath(session, suffix) {
 
 export var state = {
   session: null, // {session_id, token, base}
-  creating: null, // promise while a session is being created
+  creating: null, // promise while a session is being created (or its consent recorded)
+  resuming: null, // promise while a stored session's state is fetched after a reload
+  consented: null, // the session carries the privacy consent: true, false, null (not known)
+  noticeChanged: false, // the hub's notice changed since the customer accepted (consent.js)
+  consentFocus: false, // focus the notice's button once it is shown (the customer opened it)
   epoch: 0, // bumped whenever the session is replaced; stale async results are dropped
   status: null, // "bot" | "queued" | "agent" | "closed"
   ticket: null,

@@ -2,6 +2,7 @@
  * Chat widget: sending messages, typing signals and the composer.
  */
 import { AGENT_TYPING_MS, api, ApiError, appendRichText, charCount, COUNTER_FROM, h, MAX_LENGTH, newKey, sessionPath, state, t, TYPING_SIGNAL_MS } from "./context.js";
+import { consentPending } from "./consent.js";
 import { addMessages } from "./messages.js";
 import { ensureSession, fetchMessagesAfter, reconnectSocket, sendOverSocket, socketLive, startNewSession } from "./session.js";
 import { closePanel, isNearBottom, scrollToBottom, ui } from "./view.js";
@@ -83,8 +84,12 @@ export function settleEcho(message) {
   }
 }
 
-/** POSTs a pending message; on failure it stays with a Retry that reuses its key. */
-async function deliver(item, afterReset) {
+/**
+ * POSTs a pending message; on failure it stays with a Retry that reuses its key.
+ * ``afterReset``: it is already the resend in a new session; ``afterConsent``: the resend
+ * after the hub asked for the privacy consent first (403 consent_required).
+ */
+async function deliver(item, afterReset, afterConsent) {
   if (item.sending) return;
   item.sending = true;
   item.attempted = true;
@@ -93,6 +98,7 @@ async function deliver(item, afterReset) {
   updateTyping();
   var session = null;
   var resend = false;
+  var consentFirst = false;
   try {
     session = await ensureSession();
     var body = item.payload ? { payload: item.payload, text: item.text } : { text: item.text };
@@ -112,6 +118,10 @@ async function deliver(item, afterReset) {
       if (session === state.session) fetchMessagesAfter(state.lastId).catch(function () {});
     } else if (error.sessionGone && session && !afterReset) {
       resend = true; // the session is gone, so nothing was stored: send it in a new one
+    } else if (error.code === "consent_required" && session && !afterConsent) {
+      // nothing was stored: the session has no consent (yet); ask, record it, send again
+      if (session === state.session) state.consented = false;
+      consentFirst = true;
     } else if (error.status === 429 && error.retryAfter) {
       // too many messages: nothing was stored; keep the text and send it when allowed
       setPendingState(item, "failed", null);
@@ -128,7 +138,9 @@ async function deliver(item, afterReset) {
   }
   if (resend) {
     await startNewSession(t("expired"));
-    await deliver(item, true);
+    await deliver(item, true, afterConsent);
+  } else if (consentFirst) {
+    await deliver(item, afterReset, true);
   }
 }
 
@@ -170,7 +182,10 @@ export function refreshComposer() {
   var value = ui.input.value;
   var n = charCount(value);
   var over = n > MAX_LENGTH;
-  ui.sendButton.disabled = !value.trim() || over;
+  // Nothing can be written before the customer accepted the privacy notice (consent.js).
+  var locked = consentPending();
+  ui.input.disabled = locked;
+  ui.sendButton.disabled = locked || !value.trim() || over;
   ui.counter.hidden = n < COUNTER_FROM;
   var counter = t("counter", { n: n, max: MAX_LENGTH });
   ui.counter.textContent = over ? t("tooLong", { max: MAX_LENGTH }) + " " + counter : counter;
@@ -190,6 +205,7 @@ function autosize() {
 }
 
 function submit() {
+  if (consentPending()) return;
   var text = ui.input.value.trim();
   if (!text || charCount(ui.input.value) > MAX_LENGTH) return;
   ui.input.value = "";

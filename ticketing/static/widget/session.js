@@ -2,6 +2,7 @@
  * Chat widget: the chat session, its status and the live connection.
  */
 import { createLive, fetchAfter } from "../live.js";
+import { consentRecorded, noticeChanged, requireConsent } from "./consent.js";
 import { api, config, HISTORY_PAGE, POLL_MS, save, sessionPath, state, t } from "./context.js";
 import { addMessages, clearMessages } from "./messages.js";
 import { agentTyping } from "./send.js";
@@ -51,31 +52,53 @@ export function validStored(stored) {
   );
 }
 
-/** The current session, creating one on first use (concurrent callers share the request). */
+/**
+ * The current session, with the customer's consent to the privacy notice: created on first
+ * use once the customer accepted the notice (consent.js), or, for a resumed session that has
+ * no consent yet, after its consent is recorded. Concurrent callers share the request.
+ */
 export function ensureSession() {
-  if (state.session) return Promise.resolve(state.session);
+  if (state.session && state.consented === true) return Promise.resolve(state.session);
   if (!state.creating) {
-    state.creating = createSession().finally(function () {
-      state.creating = null;
+    var promise = (state.session ? consentForSession() : createSession()).finally(function () {
+      if (state.creating === promise) state.creating = null;
     });
+    state.creating = promise;
   }
   return state.creating;
+}
+
+/** The consent as accepted, without the marketing opt-in the hub refused (not verified). */
+function withoutMarketing(consent) {
+  return { chat: true, version: consent.version };
+}
+
+function refusedMarketing(error, consent) {
+  return error.status === 422 && error.field === "consent.marketing" && consent.marketing;
 }
 
 async function createSession() {
   var epoch = state.epoch;
   showNotice(t("connecting"));
+  var consent = await requireConsent(); // shows the notice and waits for "Accept"
+  if (epoch !== state.epoch) return ensureSession(); // replaced meanwhile; use the newer one
+  showNotice(t("connecting"));
   var data;
   try {
-    var body = { locale: config.locale };
-    if (config.customer) body.customer = config.customer;
-    data = await api("POST", "/api/chat/sessions", { body: body });
+    data = await postSession(consent);
   } catch (error) {
+    if (epoch !== state.epoch) return ensureSession();
+    if (error.code === "notice_changed") {
+      noticeChanged(); // the hub's notice is not the one shown: show it and ask again
+      return createSession();
+    }
     showNotice(t("unreachable"));
     throw error;
   }
   if (epoch !== state.epoch) return ensureSession(); // replaced meanwhile; use the newer one
+  consentRecorded();
   state.session = { session_id: data.session_id, token: data.token, base: config.base };
+  state.consented = true;
   save(config.sessionKey, state.session);
   showNotice("");
   applyStatus(data);
@@ -85,11 +108,73 @@ async function createSession() {
   return state.session;
 }
 
+async function postSession(consent) {
+  var body = { locale: config.locale, consent: consent };
+  if (config.customer) body.customer = config.customer;
+  try {
+    return await api("POST", "/api/chat/sessions", { body: body });
+  } catch (error) {
+    // The shop's signature did not verify: the chat still starts, without the opt-in.
+    if (!refusedMarketing(error, consent)) throw error;
+    body.consent = withoutMarketing(consent);
+    return await api("POST", "/api/chat/sessions", { body: body });
+  }
+}
+
+/** A resumed session without consent: ask for it (unless accepted before) and record it. */
+async function consentForSession() {
+  var session = state.session;
+  var epoch = state.epoch;
+  if (state.resuming) await state.resuming; // it tells whether the session has consent
+  if (epoch !== state.epoch) return ensureSession();
+  if (state.consented === true) return session;
+  var consent = await requireConsent();
+  if (epoch !== state.epoch) return ensureSession();
+  try {
+    try {
+      await api("POST", sessionPath(session, "/consent"), { token: session.token, body: consent });
+    } catch (error) {
+      if (!refusedMarketing(error, consent)) throw error;
+      await api("POST", sessionPath(session, "/consent"), {
+        token: session.token,
+        body: withoutMarketing(consent),
+      });
+    }
+  } catch (error) {
+    if (epoch !== state.epoch) return ensureSession();
+    if (error.code === "notice_changed") {
+      noticeChanged();
+      return consentForSession();
+    }
+    if (error.sessionGone) {
+      dropSession(); // expired meanwhile: a new one, with the consent just given
+      showNotice(t("expired"));
+      return ensureSession();
+    }
+    showNotice(t("unreachable"));
+    throw error;
+  }
+  if (epoch !== state.epoch) return ensureSession();
+  consentRecorded();
+  state.consented = true;
+  showNotice("");
+  return session;
+}
+
 /** Picks up a stored session after a reload: history, status, then live updates. */
-export async function resumeSession(stored) {
+export function resumeSession(stored) {
   state.session = stored;
+  state.consented = null; // known once the hub answered
   renderStatus();
   connectSocket();
+  var resuming = loadStored(stored).finally(function () {
+    if (state.resuming === resuming) state.resuming = null;
+  });
+  state.resuming = resuming;
+  return resuming;
+}
+
+async function loadStored(stored) {
   var epoch = state.epoch;
   try {
     var results = await Promise.all([
@@ -98,6 +183,7 @@ export async function resumeSession(stored) {
     ]);
     if (epoch !== state.epoch) return;
     applyStatus(results[0]);
+    if (results[0] && "consent_version" in results[0]) state.consented = !!results[0].consent_version;
     showNotice("");
   } catch (error) {
     if (epoch !== state.epoch) return;
@@ -111,21 +197,28 @@ export async function resumeSession(stored) {
   }
 }
 
-/**
- * Forgets the current session (the hub keeps its transcript) and starts a fresh one when
- * the panel is open or a message is waiting to be sent; otherwise on the next open.
- */
-export async function startNewSession(notice) {
+/** Forgets the current session (the hub keeps its transcript) and everything shown of it. */
+function dropSession() {
   state.epoch++;
   disconnectSocket();
   state.session = null;
   state.creating = null;
+  state.resuming = null;
+  state.consented = null;
   save(config.sessionKey, null);
   state.status = null;
   state.ticket = null;
   state.queuePosition = null;
   clearMessages();
   renderStatus();
+}
+
+/**
+ * Forgets the current session (the hub keeps its transcript) and starts a fresh one when
+ * the panel is open or a message is waiting to be sent; otherwise on the next open.
+ */
+export async function startNewSession(notice) {
+  dropSession();
   if (!state.open && !state.pending.length) return null;
   try {
     var session = await ensureSession();

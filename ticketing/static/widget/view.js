@@ -1,6 +1,7 @@
 /*
  * Chat widget: its elements, and opening and closing the panel.
  */
+import { buildConsent, focusComposer } from "./consent.js";
 import { chatIcon, config, h, save, state, t } from "./context.js";
 import { endChat, ensureSession, startNewSession } from "./session.js";
 
@@ -129,7 +130,8 @@ export function build() {
       hidden: true,
       lang: config.locale,
     },
-    [ui.header, ui.status, ui.notice, ui.scroll, ui.form]
+    // the privacy notice (consent.js) sits above the composer until the customer accepts it
+    [ui.header, ui.status, ui.notice, ui.scroll, buildConsent(), ui.form]
   );
   ui.root = h("div", { class: "hd-root", lang: config.locale }, [ui.panel, ui.launcher]);
 }
@@ -148,10 +150,11 @@ export function openPanel(byUser) {
   renderBadge();
   save(config.uiKey, { open: true });
   scrollToBottom();
-  if (byUser) ui.input.focus();
+  // first: a new chat asks for consent, and the focus goes to the notice then
   ensureSession().catch(function () {
     /* shown in the notice; the next send tries again */
   });
+  if (byUser) focusComposer();
 }
 
 export function closePanel(byUser) {
