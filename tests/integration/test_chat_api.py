@@ -368,10 +368,12 @@ async def slow_rasa(aiohttp_server):
         most = 0
         per_sender: dict[str, int] = {}
         most_per_sender = 0
+        started = asyncio.Event()  # set by the first turn to arrive
 
     async def turn(request):
         sender = (await request.json())["sender"]
         Slow.now += 1
+        Slow.started.set()
         Slow.per_sender[sender] = Slow.per_sender.get(sender, 0) + 1
         Slow.most = max(Slow.most, Slow.now)
         Slow.most_per_sender = max(Slow.most_per_sender, Slow.per_sender[sender])
@@ -423,7 +425,7 @@ async def test_a_busy_rasa_gets_a_queue_not_an_apology(slow_rasa, hub_factory):
 async def test_past_the_queue_bound_the_customer_gets_the_apology_and_a_busy_notice(
     slow_rasa, hub_factory
 ):
-    slow_rasa.delay = 0.8  # well under the 5 s answer timeout, over the 0.5 s queue bound
+    slow_rasa.delay = 1.5  # well under the 5 s answer timeout, over the 0.5 s queue bound
     client = await hub_factory(slow_rasa.url)
     client.app[HUB].rasa = replace_rasa(
         client.app[HUB].rasa, concurrency=1, queue_timeout=0.5, busy_after=0.1, timeout=5.0
@@ -432,7 +434,10 @@ async def test_past_the_queue_bound_the_customer_gets_the_apology_and_a_busy_not
     token = second[1]["Authorization"].split()[1]
     ws = await client.ws_connect(f"/api/chat/sessions/{second[0]}/ws?token={token}")
     assert (await ws.receive_json(timeout=5))["type"] == "status"
-    answers = await asyncio.gather(_say(client, first, "hello"), _say(client, second, "hi"))
+    # the first chat's turn holds the only slot before the second one asks for it
+    holding = asyncio.create_task(_say(client, first, "hello"))
+    await asyncio.wait_for(slow_rasa.started.wait(), 5)
+    answers = [*await asyncio.gather(_say(client, second, "hi"), holding)][::-1]
     assert answers[0] == ["customer", "bot"]
     assert answers[1] == ["customer", "system"]  # waited past the bound: the apology
     events = []

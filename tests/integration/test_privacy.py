@@ -157,6 +157,14 @@ async def test_no_message_is_accepted_before_consent_when_required(aiohttp_clien
     assert await count_rows(hub, "messages") == 0
     notice = await _notice(client)
     assert notice["required"] is True
+    for bad in ("null", "[]", '{"chat": false}'):
+        refused = await client.post(
+            f"/api/chat/sessions/{chat.session_id}/consent",
+            data=bad,
+            headers={**chat.auth, "Content-Type": "application/json"},
+        )
+        assert refused.status == 422, bad
+    assert await count_rows(hub, "consents") == 0
     response = await client.post(
         f"/api/chat/sessions/{chat.session_id}/consent",
         json={"chat": True, "version": notice["chat"]["version"]},

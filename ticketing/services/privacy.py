@@ -1,8 +1,7 @@
 """Privacy requests and records: consent, the audit log, access and erasure, retention.
 
-The transactions live here; the rules in ``ticketing/privacy/``. Every access to personal
-data that the audit log covers goes through :func:`audited`, in its own short transaction, so
-a read-only view can still leave its entry.
+The transactions live here; the rules in ``ticketing/privacy/``. A read-only access to
+personal data leaves its audit entry through ``services/audit.py`` (its own short transaction).
 """
 
 from __future__ import annotations
@@ -102,6 +101,8 @@ async def give_consent(hub: Hub, conversation: Conversation, body: Any) -> dict[
     """The customer accepted the privacy notice after the session started (idempotent: a
     second acceptance records nothing new, unless it adds the marketing opt-in)."""
     given = parse_consent(body)
+    if given is None:
+        raise invalid('the body is the consent: {"chat": true, "version": ...}', field="chat")
     async with unit_of_work(hub) as uow:
         current = await uow.db.get(Conversation, conversation.id)
         profile = await uow.db.get(Customer, current.customer_id) if current.customer_id else None
