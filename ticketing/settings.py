@@ -107,6 +107,8 @@ class Settings:
     mail_from: str = "Northwind Goods support <support@northwind.example>"
     worker_interval: float = 5.0
     mask_pii_for_supervisors: bool = False
+    # WEBHOOK_MASK_PII: webhook payloads go out with the customers' personal data masked
+    webhook_mask_pii: bool = False
     # CHAT_CONSENT_REQUIRED: no customer message before the privacy notice was accepted
     # (``"consent": {"chat": true}`` when the session starts). Default: on in production;
     # off in development, where API clients of the documented contract predate the notice.
@@ -154,6 +156,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or cls.mail_from,
             worker_interval=_float(env, "WORKER_INTERVAL", cls.worker_interval),
             mask_pii_for_supervisors=_bool(env, "MASK_PII_FOR_SUPERVISORS", False),
+            webhook_mask_pii=_bool(env, "WEBHOOK_MASK_PII", False),
             csi_weights=env.get("CSI_WEIGHTS") or None,
             chat_consent_required=_bool(env, "CHAT_CONSENT_REQUIRED", environment == "production"),
             retention_enabled=_bool(env, "RETENTION_ENABLED", True),

@@ -168,6 +168,22 @@ async def test_ticket_created_reaches_the_receiver_signed(client, hub, admin, re
     assert len(receiver.requests) == 1
 
 
+async def test_webhook_payloads_can_go_out_masked(client, hub, admin, receiver, new_chat):
+    from dataclasses import replace
+
+    await register(admin, receiver.url, events=("message.created",))
+    hub.settings = replace(hub.settings, webhook_mask_pii=True)  # WEBHOOK_MASK_PII=true
+    chat = await new_chat(customer={"name": "Ann Smith", "email": "ann@example.com"})
+    await chat.send("write to ann@example.com or call 07700 900123")
+    await tick(hub)
+    [got] = receiver.requests
+    assert got.signed_with(SECRET)
+    text = got.event["data"]["message"]["text"]
+    assert "ann@example.com" not in text and "900123" not in text and "a**" in text
+    [item] = await outbox_items(hub)  # the outbox keeps what happened; only the copy sent out
+    assert "ann@example.com" in item.payload["data"]["message"]["text"]
+
+
 async def test_a_failed_attempt_is_retried_after_backoff_and_delivered_once(
     client, hub, admin, receiver, new_chat
 ):

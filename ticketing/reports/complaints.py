@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import COMPLAINT_CATEGORIES, Complaint, Customer, Rating, Ticket
+from ..privacy import masking as privacy
 from ..shop import Shop
-from . import privacy
 from .common import csat_block, in_period
 from .periods import Period, bucket_label, bucket_start, buckets
 from .stats import delta, direction, durations, rounded, slope
@@ -179,7 +179,12 @@ async def complaints_report(
         },
         "satisfaction_after": await _satisfaction_after(db, period),
         "repeat_complainants": {"count": len(repeaters), "customers": repeaters},
-        "top_words": top_words(row.description or "" for row in rows),
+        "top_words": top_words(
+            (row.description or "" for row in rows),
+            leave_out=privacy.known_names(
+                [{"customer_name": r.profile_name or r.ticket_name} for r in rows]
+            ),
+        ),
         "how": HOW,
     }
 

@@ -59,9 +59,13 @@ def words(text: str) -> list[str]:
     ]
 
 
-def top_words(texts: Iterable[str], limit: int = 20) -> list[dict[str, object]]:
-    """The most frequent words; ties in alphabetical order."""
-    counts = Counter(word for text in texts for word in words(text))
+def top_words(
+    texts: Iterable[str], limit: int = 20, leave_out: Iterable[str] = ()
+) -> list[dict[str, object]]:
+    """The most frequent words; ties in alphabetical order; ``leave_out``: words never counted
+    (the customers' names: a trend of complaints is about what, not who)."""
+    skip = {word.lower() for word in leave_out}
+    counts = Counter(word for text in texts for word in words(text) if word not in skip)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [{"word": word, "count": count} for word, count in ranked[:limit]]
 

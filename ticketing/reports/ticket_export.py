@@ -13,8 +13,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import invalid
 from ..models import PRIORITIES, TICKET_KINDS, TICKET_STATUSES, Conversation, Rating, Team, Ticket
+from ..privacy import masking as privacy
 from ..shop import Shop
-from . import privacy
 from .common import in_period, query_choices, users_by_id
 from .periods import Period, parse_period
 from .timing import BusinessClock

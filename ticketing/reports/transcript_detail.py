@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import not_found
 from ..models import Complaint, Conversation, Rating, Team, Ticket, TicketEvent
+from ..privacy import masking as privacy
 from ..shop import Shop
 from ..ticket_detail import (
     complaint_json,
@@ -18,7 +19,6 @@ from ..ticket_detail import (
     ticket_json,
 )
 from ..tickets import event_json
-from . import privacy
 from .common import iso, users_by_id
 
 

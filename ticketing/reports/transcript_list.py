@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Conversation, Message, Rating, Team, Ticket
-from . import privacy
+from ..privacy import masking as privacy
 from .common import FALLBACK_INTENT, dialect, iso, users_by_id
 from .transcript_search import COLUMNS, Filters, where_clauses
 
@@ -103,7 +103,10 @@ def _item(row: Any, extras: dict[str, dict[int, Any]], teams: dict[int, str], ma
     ticket = extras["ticket"].get(row.id)
     snippet = extras["first"].get(row.id) or ""
     if masked:
-        snippet = privacy.mask_text(snippet) or ""
+        snippet = (
+            privacy.mask_text(snippet, privacy.known_names({"customer_name": row.customer_name}))
+            or ""
+        )
     assignee = extras["users"].get(ticket.assignee_id) if ticket and ticket.assignee_id else None
     return {
         "session_id": row.public_id,

@@ -86,8 +86,8 @@ from ..context import Hub
 from ..errors import HelpdeskError
 from ..models import OutboxItem, Webhook, utcnow
 from ..privacy.anonymise import RASA_ERASE
+from ..privacy.masking import mask_email, mask_json
 from ..rasa_client import RasaUnavailable
-from ..reports.privacy import mask_email
 from ..settings import Settings
 from ..targets import allowed_hosts, check_target
 
@@ -254,7 +254,7 @@ async def _process(hub: Hub, http: _LazyHttp, item_id: int, now: datetime) -> bo
         outcome = Outcome("failed", item.last_error or "the last attempt never finished")
     elif item.kind == "webhook":
         allowed = allowed_hosts(hub.settings.webhook_allowed_hosts)
-        outcome = await _send_webhook(http, item, hook, allowed)
+        outcome = await _send_webhook(http, item, hook, allowed, hub.settings.webhook_mask_pii)
     elif item.kind == "email":
         outcome = await _send_email(hub.settings, item)
     elif item.kind == RASA_ERASE:
@@ -343,7 +343,7 @@ def _subscribed(hook: Webhook, event: str) -> bool:
 
 
 async def _send_webhook(
-    http: _LazyHttp, item: OutboxItem, hook: Webhook | None, allowed: set[str]
+    http: _LazyHttp, item: OutboxItem, hook: Webhook | None, allowed: set[str], mask: bool
 ) -> Outcome:
     event = str(item.payload.get("event", ""))
     if hook is None:
@@ -357,7 +357,8 @@ async def _send_webhook(
             return Outcome("cancelled", "the webhook is disabled")
         if not _subscribed(hook, event):
             return Outcome("cancelled", f"the webhook no longer subscribes to {event}")
-    body = json.dumps(item.payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    payload = mask_json(item.payload) if mask else item.payload  # WEBHOOK_MASK_PII
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",

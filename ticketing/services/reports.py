@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 
 from ..context import Hub
 from ..models import User, utcnow
+from ..privacy import masking as privacy
 from ..reports import (
     agents,
     complaints,
-    privacy,
     satisfaction,
     summary,
     ticket_export,
@@ -72,11 +72,16 @@ async def summary_csv(hub: Hub, user: User, period: Period) -> CsvExport:
 
 async def complaints_report(hub: Hub, user: User, period: Period, group: str) -> dict[str, Any]:
     async with hub.sessions() as db:
-        return await complaints.complaints_report(db, hub.shop, period, group, _masked(hub, user))
+        # unmasked here: the staff API masks every JSON answer at its boundary, with the
+        # customers' names at hand (web/staff_auth.py, privacy/masking.py)
+        return await complaints.complaints_report(db, hub.shop, period, group, False)
 
 
 async def complaints_csv(hub: Hub, user: User, period: Period, group: str) -> CsvExport:
-    return _period_csv("complaints", complaints, await complaints_report(hub, user, period, group))
+    report = await complaints_report(hub, user, period, group)
+    if _masked(hub, user):  # the staff API masks JSON at its boundary; a CSV here
+        report = privacy.mask_json(report)
+    return _period_csv("complaints", complaints, report)
 
 
 async def agents_report(hub: Hub, user: User, period: Period) -> dict[str, Any]:
@@ -116,13 +121,13 @@ async def list_conversations(
     """One page of transcripts matching the filters in ``query`` (422 for bad filters)."""
     async with hub.sessions() as db:
         filters = await transcripts.parse_filters(db, query, shop_timezone(hub))
-        return await transcripts.list_conversations(db, filters, page, per_page, _masked(hub, user))
+        return await transcripts.list_conversations(db, filters, page, per_page, False)
 
 
 async def conversation_detail(hub: Hub, user: User, session_id: str) -> dict[str, Any]:
-    masked = _masked(hub, user)
+    masked = _masked(hub, user)  # at the API's boundary (see complaints_report)
     async with hub.sessions() as db:
-        data = await transcripts.conversation_detail(db, hub.shop, session_id, masked)
+        data = await transcripts.conversation_detail(db, hub.shop, session_id, False)
     await audited(hub, user, "conversation.viewed", f"conversation:{session_id}", masked=masked)
     return data
 

@@ -34,7 +34,7 @@ from . import (
 from .keys import HUB, SETTINGS, WEBSOCKETS
 from .middlewares import cors, errors
 from .security import AccessLogger, security_headers
-from .staff_auth import staff_pages, staff_session
+from .staff_auth import mask_personal_data, staff_pages, staff_session
 from .worker import worker_ctx
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ AUDIENCES = {
     "/internal": ((internal_views,), (internal_views.internal_auth,)),
     "/api": (
         (auth_views, agent_views, report_views, privacy_views, webhook_views, openapi),
-        (staff_session,),
+        (staff_session, mask_personal_data),
     ),
 }
 PAGES = (health, pages, console_pages, survey_views)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from .. import staff, tokens
 from ..errors import Forbidden, Unauthorized
 from ..models import AuthSession, User
+from ..privacy import masking
 from ..services import accounts
 from .keys import AUTH_SESSION, HUB, USER
 
@@ -14,6 +17,8 @@ COOKIE = "helpdesk_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 NO_CSRF = {"/api/auth/login"}
+# answers that describe one customer at the top level (name, email, phone are theirs)
+PROFILE_PATHS = ("/api/customers/",)
 
 
 async def _load_user(request: web.Request) -> tuple | None:
@@ -35,6 +40,30 @@ async def staff_session(request: web.Request, handler):
         if not tokens.same(sent, found[1].csrf_token):
             raise Forbidden("csrf", f"missing or wrong {CSRF_HEADER} header")
     return await handler(request)
+
+
+@web.middleware
+async def mask_personal_data(request: web.Request, handler):
+    """The staff API's serialisation boundary: a supervisor who gets masked personal data
+    (``MASK_PII_FOR_SUPERVISORS``) gets every JSON answer through ``masking.mask_json``;
+    agents (their own teams' tickets) and admins get it whole. CSV exports mask row by row."""
+    response = await handler(request)
+    user: User | None = request.get(USER)
+    if (
+        user is None
+        or not staff.has_role(user, "supervisor")
+        or not masking.masks_pii(user, request.config_dict[HUB].settings)
+        or not isinstance(response, web.Response)
+        or response.body is None
+    ):
+        return response
+    if response.content_type == "application/json":
+        data = json.loads(response.body)
+        masked = masking.mask_json(data, customer=request.path.startswith(PROFILE_PATHS))
+        response.body = json.dumps(masked).encode()
+    elif response.content_type == "application/x-yaml":  # the NLU export: customers' words
+        response.body = (masking.mask_text(response.text) or "").encode()
+    return response
 
 
 @web.middleware
