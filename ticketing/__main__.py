@@ -270,6 +270,33 @@ def _retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_new(args: argparse.Namespace) -> int:
+    from .privacy import crypto
+
+    print(crypto.new_key())
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .privacy import crypto
+
+    async def rotate() -> int:
+        url = Settings.from_env().database_url
+        await db.upgrade_async(url)
+        engine = db.create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                return await connection.run_sync(crypto.rotate_rows)
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(rotate())
+    print(f"re-encrypted {rows} rows with the first of DATA_KEYS; the older keys can go")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ticketing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -328,6 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     erase.set_defaults(func=_customer_erase)
 
+    keys = commands.add_parser("keys", help="the keys of the encryption at rest")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser("new", help="print a new data key").set_defaults(func=_keys_new)
+    key_commands.add_parser(
+        "rotate", help="re-encrypt everything with the first of DATA_KEYS, rehash"
+    ).set_defaults(func=_keys_rotate)
+
     retention = commands.add_parser("retention", help="remove personal data past its period")
     retention.add_argument("--dry-run", action="store_true", help="only report what it would do")
     retention.set_defaults(func=_retention)
@@ -344,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = build_parser().parse_args(argv)
+    from .privacy import crypto
+
+    settings = Settings.from_env()  # every command reads and writes with the hub's keys
+    crypto.configure(settings.data_keys, settings.data_lookup_key)
     return args.func(args)
 
 

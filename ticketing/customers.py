@@ -18,6 +18,7 @@ from .models import (
     Ticket,
     utcnow,
 )
+from .privacy.crypto import lookup_hash
 from .serializers import iso
 
 
@@ -29,7 +30,7 @@ async def find_or_create(
         return None
     email = email.strip().lower()
     customer = (
-        await db.execute(select(Customer).where(Customer.email == email))
+        await db.execute(select(Customer).where(Customer.email_hash == lookup_hash(email)))
     ).scalar_one_or_none()
     if customer is None:
         customer = Customer(email=email, name=name, lifecycle="new")

@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .privacy.crypto import Encrypted, hash_column
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -102,8 +104,9 @@ class Conversation(Base):
     token_hash = Column(String(64), nullable=False, unique=True)
     status = Column(String(16), nullable=False, default="bot")
     locale = Column(String(16), nullable=False, default="en")
-    customer_name = Column(String(200))
-    customer_email = Column(String(320))
+    customer_name = Column(Encrypted)  # encrypted at rest (privacy/crypto.py)
+    customer_email = Column(Encrypted)
+    customer_email_hash = hash_column("customer_email")  # keyed hash: look-ups by e-mail
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
     # the shop vouched for customer_email (an HMAC-signed user hash); only then is the
     # conversation linked to the customer's profile (customer_id)
@@ -130,6 +133,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_created_at", "created_at"),
         Index("ix_conversations_customer_id", "customer_id"),
+        Index("ix_conversations_customer_email_hash", "customer_email_hash"),
         Index("ix_conversations_survey_offered_at", "survey_offered_at"),
     )
 
@@ -200,8 +204,9 @@ class Ticket(Base):
     category = Column(String(40))
     tags = Column(JSON, nullable=False, default=list)
     subject = Column(String(200))
-    customer_name = Column(String(200))
-    customer_email = Column(String(320))
+    customer_name = Column(Encrypted)
+    customer_email = Column(Encrypted)
+    customer_email_hash = hash_column("customer_email")
     # the complex-case flag: owned by a dedicated team until fully solved
     escalated = Column(Boolean, nullable=False, default=False)
     # SLA clocks (business hours); due times are recomputed on every change
@@ -225,6 +230,7 @@ class Ticket(Base):
         Index("ix_tickets_conversation_id", "conversation_id"),
         Index("ix_tickets_assignee_id", "assignee_id", "status"),
         Index("ix_tickets_customer_id", "customer_id"),
+        Index("ix_tickets_customer_email_hash", "customer_email_hash"),
         Index("ix_tickets_team_id", "team_id", "status"),
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_first_response_at", "first_response_at"),
@@ -307,9 +313,11 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id = Column(Integer, primary_key=True)
-    email = Column(String(320), unique=True)
-    name = Column(String(200))
-    phone = Column(String(50))
+    # encrypted (the ciphertext's unique constraint is from before; email_hash de-duplicates)
+    email = Column(Encrypted, unique=True)
+    email_hash = hash_column("email")
+    name = Column(Encrypted)
+    phone = Column(Encrypted)
     tier = Column(String(16), nullable=False, default="medium")
     lifecycle = Column(String(16), nullable=False, default="potential")
     membership = Column(String(16))
@@ -322,6 +330,8 @@ class Customer(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     erased_at = Column(UTCDateTime)  # an erasure request anonymised the profile
 
+    __table_args__ = (Index("ix_customers_email_hash", "email_hash", unique=True),)
+
 
 class Order(Base):
     __tablename__ = "orders"
@@ -329,7 +339,8 @@ class Order(Base):
     id = Column(Integer, primary_key=True)
     number = Column(String(20), nullable=False, unique=True)
     customer_id = Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"))
-    email = Column(String(320))
+    email = Column(Encrypted)
+    email_hash = hash_column("email")
     status = Column(String(20), nullable=False)
     carrier = Column(String(40))
     tracking_number = Column(String(60))
@@ -340,7 +351,10 @@ class Order(Base):
     currency = Column(String(3), nullable=False, default="GBP")
     items = Column(JSON, nullable=False, default=list)
 
-    __table_args__ = (Index("ix_orders_customer_id", "customer_id"),)
+    __table_args__ = (
+        Index("ix_orders_customer_id", "customer_id"),
+        Index("ix_orders_email_hash", "email_hash"),
+    )
 
 
 class Complaint(Base):
@@ -479,5 +493,6 @@ class ImprovementAction(Base):
 
 
 # The privacy records live beside their rules; imported here so that every table is on
-# Base.metadata (migrations, tests) and ``from ticketing.models import Consent`` works.
+# Base.metadata (migrations, tests) and ``from ticketing.models import Consent`` works. It
+# also keeps the e-mail hashes in step with the encrypted addresses (privacy/crypto.py).
 from .privacy.models import AuditEntry, Consent  # noqa: E402, F401

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from . import db
 from .models import User
+from .privacy.crypto import DEV_DATA_KEY, DEV_LOOKUP_KEY, Vault
 from .settings import DEV_INTERNAL_TOKEN, Settings
 from .staff import verify_password
 
@@ -52,7 +53,23 @@ def setting_problems(settings: Settings) -> list[str]:
     ]
     if not settings.cookie_secure:
         problems.append("COOKIE_SECURE is off: staff cookies would travel without HTTPS")
+    problems.append(_data_key_problem(settings))
+    problems.append(_secret_problem("DATA_LOOKUP_KEY", settings.data_lookup_key, DEV_LOOKUP_KEY))
     return [problem for problem in problems if problem]
+
+
+def _data_key_problem(settings: Settings) -> str | None:
+    """Customers' contact data is encrypted with DATA_KEYS: real Fernet keys, not the
+    development one (``python -m ticketing keys new`` prints one)."""
+    if not settings.data_keys:
+        return "DATA_KEYS is not set (python -m ticketing keys new prints a key)"
+    if DEV_DATA_KEY.decode() in settings.data_keys:
+        return "DATA_KEYS holds the development key"
+    try:
+        Vault(settings.data_keys, settings.data_lookup_key or "x")
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 async def demo_accounts(settings: Settings, emails: list[str], password: str) -> list[str]:

@@ -113,6 +113,11 @@ class Settings:
     # (``"consent": {"chat": true}`` when the session starts). Default: on in production;
     # off in development, where API clients of the documented contract predate the notice.
     chat_consent_required: bool = False
+    # DATA_KEYS (comma-separated Fernet keys, the first encrypts) and DATA_LOOKUP_KEY: the
+    # encryption at rest of customers' contact data (ticketing/privacy/crypto.py); unset in
+    # development (fixed development keys), refused in production
+    data_keys: tuple[str, ...] = ()
+    data_lookup_key: str | None = None
     # RETENTION_ENABLED: the worker's daily retention run (ticketing/services/privacy.py)
     retention_enabled: bool = True
     # CSI_WEIGHTS: "speed=0.3,problem_solving=0.4,attitude=0.3" (else shop.yml, else defaults)
@@ -160,6 +165,10 @@ class Settings:
             csi_weights=env.get("CSI_WEIGHTS") or None,
             chat_consent_required=_bool(env, "CHAT_CONSENT_REQUIRED", environment == "production"),
             retention_enabled=_bool(env, "RETENTION_ENABLED", True),
+            data_keys=tuple(
+                k.strip() for k in (env.get("DATA_KEYS") or "").split(",") if k.strip()
+            ),
+            data_lookup_key=env.get("DATA_LOOKUP_KEY") or None,
         )
         return settings
 

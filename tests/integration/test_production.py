@@ -13,9 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from ticketing import production
 from ticketing.demo.seed import DEMO_PASSWORD, DEMO_STAFF
+from ticketing.privacy.crypto import DEV_DATA_KEY, DEV_LOOKUP_KEY
 from ticketing.settings import DEV_INTERNAL_TOKEN, Settings
 from ticketing.staff import create_user
 
@@ -23,6 +25,8 @@ from .conftest import unused_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s" * 40
+DATA_KEY = Fernet.generate_key().decode()
+LOOKUP_KEY = "l" * 40
 DEMO_EMAILS = [email for email, *_ in DEMO_STAFF]
 
 
@@ -34,6 +38,8 @@ def _safe(settings: Settings) -> Settings:
         internal_token=SECRET,
         rasa_token="r" * 40,
         cookie_secure=True,
+        data_keys=(DATA_KEY,),
+        data_lookup_key=LOOKUP_KEY,
     )
 
 
@@ -54,6 +60,11 @@ def test_safe_production_settings_have_no_problems(safe):
         ({"rasa_token": None}, "RASA_TOKEN is not set"),
         ({"rasa_token": "short"}, "RASA_TOKEN is shorter"),
         ({"cookie_secure": False}, "COOKIE_SECURE is off"),
+        ({"data_keys": ()}, "DATA_KEYS is not set"),
+        ({"data_keys": (DEV_DATA_KEY.decode(),)}, "DATA_KEYS holds the development key"),
+        ({"data_keys": ("not-a-fernet-key",)}, "DATA_KEYS must be Fernet keys"),
+        ({"data_lookup_key": None}, "DATA_LOOKUP_KEY is not set"),
+        ({"data_lookup_key": DEV_LOOKUP_KEY}, "DATA_LOOKUP_KEY is the development value"),
     ],
 )
 def test_each_unsafe_setting_is_named(safe, change, named):
@@ -80,7 +91,8 @@ async def test_demo_accounts_with_the_demo_password_refuse_the_start(client, hub
 
 
 def _env(tmp_path, **extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HUB_INTERNAL_TOKEN", "RASA_TOKEN")}
+    secrets = ("HUB_INTERNAL_TOKEN", "RASA_TOKEN", "DATA_KEYS", "DATA_LOOKUP_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
     env.update(
         PYTHONPATH=str(ROOT),
         DATABASE_URL=f"sqlite:///{tmp_path}/prod.db",
@@ -100,7 +112,7 @@ def test_serve_on_a_public_address_with_defaults_refuses(tmp_path):
         timeout=120,
     )
     assert done.returncode != 0
-    for setting in ("HUB_INTERNAL_TOKEN", "RASA_TOKEN", "COOKIE_SECURE"):
+    for setting in ("HUB_INTERNAL_TOKEN", "RASA_TOKEN", "COOKIE_SECURE", "DATA_KEYS"):
         assert setting in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
@@ -125,6 +137,8 @@ def test_a_safe_production_hub_starts(tmp_path):
         HUB_INTERNAL_TOKEN=SECRET,
         RASA_TOKEN="r" * 40,
         COOKIE_SECURE="true",
+        DATA_KEYS=DATA_KEY,
+        DATA_LOOKUP_KEY=LOOKUP_KEY,
     )
     hub = subprocess.Popen(
         [sys.executable, "-m", "ticketing", "serve", "--port", str(port)],

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import staff
 from ..models import Customer, Order, User
+from ..privacy.crypto import lookup_hash
 
 DEMO_PASSWORD = "northwind-demo"
 DEMO_STAFF = [
@@ -52,7 +53,9 @@ async def seed_customers(db: AsyncSession) -> dict[str, Customer]:
     found = {}
     for data in DEMO_CUSTOMERS:
         customer = (
-            await db.execute(select(Customer).where(Customer.email == data["email"]))
+            await db.execute(
+                select(Customer).where(Customer.email_hash == lookup_hash(data["email"]))
+            )
         ).scalar_one_or_none()
         if customer is None:
             customer = Customer(**data)

@@ -26,6 +26,7 @@ from ..models import (
     User,
     user_teams,
 )
+from ..privacy.crypto import lookup_hash
 from ..shop import Shop
 from ..staff import hash_password
 from .corpus import AGENT_NAMES, AGENT_TEAMS, BATCH, FIRST_NAMES, HOURLY, LAST_NAMES, UTC, WEEKDAY
@@ -148,10 +149,11 @@ async def _staff(conn) -> Staff:
 
 async def _customers(conn, rng: random.Random, count: int) -> list[tuple[int, str, str]]:
     emails = [f"demo.customer{i}@example.com" for i in range(count)]
+    hashes = {lookup_hash(e): e for e in emails}  # the addresses are encrypted at rest
     existing = dict(
         (
             await conn.execute(
-                select(Customer.email, Customer.id).where(Customer.email.like("demo.customer%"))
+                select(Customer.email, Customer.id).where(Customer.email_hash.in_(list(hashes)))
             )
         ).all()
     )
@@ -176,7 +178,9 @@ async def _customers(conn, rng: random.Random, count: int) -> list[tuple[int, st
             ],
         )
     rows = await conn.execute(
-        select(Customer.id, Customer.name, Customer.email).where(Customer.email.in_(emails))
+        select(Customer.id, Customer.name, Customer.email).where(
+            Customer.email_hash.in_(list(hashes))
+        )
     )
     return sorted((r.id, r.name, r.email) for r in rows)
 

@@ -3,10 +3,12 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketing.db import create_engine
 from ticketing.models import Base
+from ticketing.privacy.crypto import Encrypted
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +20,14 @@ FTS_OBJECTS = ("messages_fts", "ix_messages_text_fts")
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (name or "").startswith(FTS_OBJECTS)
+
+
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """An encrypted column is text of any length: SQLite keeps its old VARCHAR(n) (it enforces
+    no length, and changing a column's type there rebuilds the table), PostgreSQL has TEXT."""
+    if isinstance(metadata_type, Encrypted) and isinstance(inspected_type, String):
+        return False
+    return None  # Alembic's own comparison
 
 
 def run_migrations_offline() -> None:
@@ -38,6 +48,7 @@ def _run_sync(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         include_object=include_object,
+        compare_type=compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()

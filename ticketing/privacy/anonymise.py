@@ -64,7 +64,9 @@ async def scrub_conversations(db: AsyncSession, conversation_ids: Iterable[int])
     await db.execute(
         update(Conversation)
         .where(Conversation.id.in_(ids))
-        .values(customer_name=None, customer_email=None, anonymised_at=now)
+        .values(
+            customer_name=None, customer_email=None, customer_email_hash=None, anonymised_at=now
+        )
     )
     await db.execute(update(Rating).where(Rating.conversation_id.in_(ids)).values(comment=None))
     ticket_ids = list(
@@ -95,7 +97,7 @@ async def scrub_tickets(db: AsyncSession, ticket_ids: list[int]) -> None:
     await db.execute(
         update(Ticket)
         .where(Ticket.id.in_(ticket_ids))
-        .values(customer_name=None, customer_email=None, summary=None)
+        .values(customer_name=None, customer_email=None, customer_email_hash=None, summary=None)
     )
     # a text that was there stays marked as removed (a report may count findings)
     for table, key, names in (

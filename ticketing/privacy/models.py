@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Text
 
-from ..models import Base, UTCDateTime, utcnow
+from ..models import Base, Conversation, Customer, Order, Ticket, UTCDateTime, utcnow
+from .crypto import keep_hashed
+
+for _model, _source in (
+    (Conversation, "customer_email"),
+    (Ticket, "customer_email"),
+    (Customer, "email"),
+    (Order, "email"),
+):
+    keep_hashed(_model, _source)
 
 
 class Consent(Base):

@@ -20,6 +20,7 @@ from ..models import Complaint, Conversation, Customer, Message, Order, Rating, 
 from ..serializers import iso
 from . import consent
 from .anonymise import scrub_conversations, scrub_outbox, scrub_tickets
+from .crypto import lookup_hash
 
 UNKNOWN_SUBJECT = "unknown_subject"
 
@@ -53,15 +54,16 @@ def normalise(email: Any) -> str:
 async def find(db: AsyncSession, email: Any) -> Subject:
     """Everything held about ``email``; ``NotFound`` (``unknown_subject``) when nothing is."""
     email = normalise(email)
+    digest = lookup_hash(email)  # the addresses are encrypted: found by their keyed hash
     customer = (
-        await db.execute(select(Customer).where(func.lower(Customer.email) == email))
+        await db.execute(select(Customer).where(Customer.email_hash == digest))
     ).scalar_one_or_none()
     # the address given for the chat, or typed into it
     escaped = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     typed_in = select(Message.conversation_id).where(
         Message.sender == "customer", func.lower(Message.text).like(f"%{escaped}%", escape="\\")
     )
-    is_theirs = [func.lower(Conversation.customer_email) == email, Conversation.id.in_(typed_in)]
+    is_theirs = [Conversation.customer_email_hash == digest, Conversation.id.in_(typed_in)]
     if customer is not None:
         is_theirs.append(Conversation.customer_id == customer.id)
     conversations = list(
@@ -69,7 +71,7 @@ async def find(db: AsyncSession, email: Any) -> Subject:
             await db.execute(select(Conversation).where(or_(*is_theirs)).order_by(Conversation.id))
         ).scalars()
     )
-    ticket_clauses = [func.lower(Ticket.customer_email) == email]
+    ticket_clauses = [Ticket.customer_email_hash == digest]
     if customer is not None:
         ticket_clauses.append(Ticket.customer_id == customer.id)
     if conversations:
@@ -77,7 +79,7 @@ async def find(db: AsyncSession, email: Any) -> Subject:
     tickets = list(
         (await db.execute(select(Ticket).where(or_(*ticket_clauses)).order_by(Ticket.id))).scalars()
     )
-    order_clauses = [func.lower(Order.email) == email]
+    order_clauses = [Order.email_hash == digest]
     if customer is not None:
         order_clauses.append(Order.customer_id == customer.id)
     orders = list(
@@ -209,7 +211,9 @@ async def erase(db: AsyncSession, subject: Subject) -> dict[str, int]:
     counts["outbox"] = await scrub_outbox(db, [subject.email])
     order_ids = [o.id for o in subject.orders]
     if order_ids:  # the orders stay (tax records); the address on them goes
-        await db.execute(update(Order).where(Order.id.in_(order_ids)).values(email=None))
+        await db.execute(
+            update(Order).where(Order.id.in_(order_ids)).values(email=None, email_hash=None)
+        )
     counts["orders"] = len(order_ids)
     customer = subject.customer
     if customer is not None:

@@ -18,6 +18,7 @@ from ..errors import Invalid, invalid
 from ..i18n import t
 from ..models import Conversation, Customer, Message, User, utcnow
 from ..privacy import audit, consent, notice, retention, subject
+from ..privacy.crypto import lookup_hash
 from ..rasa_client import BotTurn
 from .audit import audited
 from .reports import CsvExport
@@ -123,7 +124,7 @@ async def _profile_of(db, conversation: Conversation) -> Customer | None:
         return await db.get(Customer, conversation.customer_id)
     if conversation.customer_email:
         return await db.scalar(
-            select(Customer).where(Customer.email == conversation.customer_email.lower())
+            select(Customer).where(Customer.email_hash == lookup_hash(conversation.customer_email))
         )
     return None
 

@@ -13,6 +13,7 @@ from .. import db
 from ..bus import create_bus
 from ..context import Hub
 from ..limits import create_limiter, parse_overrides
+from ..privacy import crypto
 from ..rasa_client import RasaClient
 from ..services import resolution
 from ..settings import DEV_INTERNAL_TOKEN, Settings
@@ -46,8 +47,11 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.internal_token == DEV_INTERNAL_TOKEN:
         log.warning("HUB_INTERNAL_TOKEN is not set: using the development token")
+    crypto.configure(settings.data_keys, settings.data_lookup_key)  # before the migrations
     await db.upgrade_async(settings.database_url)
     engine = db.create_engine(settings.database_url)
+    async with engine.connect() as connection:  # the keys must read what is stored
+        await connection.run_sync(crypto.check_keys)
     bus = create_bus(settings.redis_url)
     await bus.start()
     rasa = RasaClient(

@@ -1,12 +1,13 @@
 /*
  * Supervisor console: sign-out, wiring and start-up (the page's entry module).
  */
-import { $, addDays, client, goToLogin, load, localToday, PERIOD_KEY, refreshMe, showError, state, TABS, ui, validDate } from "./core.js";
+import { $, addDays, client, goToLogin, load, localToday, PERIOD_KEY, refreshMe, showError, state, ui, validDate } from "./core.js";
 import { openActionForm, reportSource, submitAction } from "./actions.js";
 import { loadLabels, loadReview } from "./improve.js";
 import { applyPreset, setPeriod, updateExportLinks } from "./period.js";
+import { wirePrivacy } from "./privacy.js";
 import { refreshLive, setConnection, socket, startLive, stopLive } from "./queue.js";
-import { loadTab, route, selectTab } from "./tabs.js";
+import { loadTab, route, selectTab, tabNames } from "./tabs.js";
 import { loadConversations, resetFilters } from "./transcripts.js";
 
 // ---------------------------------------------------------------------------------------
@@ -43,12 +44,13 @@ function wire() {
     if (button) selectTab(button.getAttribute("data-tab"));
   });
   tablist.addEventListener("keydown", function (event) {
-    var i = TABS.indexOf(state.tab);
+    var tabs = tabNames(); // the privacy tab is there for admins only
+    var i = tabs.indexOf(state.tab);
     var next = null;
-    if (event.key === "ArrowRight") next = TABS[(i + 1) % TABS.length];
-    else if (event.key === "ArrowLeft") next = TABS[(i + TABS.length - 1) % TABS.length];
-    else if (event.key === "Home") next = TABS[0];
-    else if (event.key === "End") next = TABS[TABS.length - 1];
+    if (event.key === "ArrowRight") next = tabs[(i + 1) % tabs.length];
+    else if (event.key === "ArrowLeft") next = tabs[(i + tabs.length - 1) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
     if (next) {
       event.preventDefault();
       selectTab(next, { focus: true });
@@ -104,6 +106,7 @@ function wire() {
       openActionForm({ source: reportSource(tab), title: "" });
     });
   });
+  wirePrivacy();
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && !socket.isLive()) refreshLive();
   });

@@ -8,6 +8,7 @@ import { loadComplaints } from "./complaints.js";
 import { loadSummary } from "./dashboard.js";
 import { loadLabels, loadReview } from "./improve.js";
 import { periodKey, setPeriod } from "./period.js";
+import { hasPrivacyTab, loadPrivacy, PRIVACY_TAB } from "./privacy.js";
 import { loadSatisfaction } from "./satisfaction.js";
 import { loadConversations, loadPeople, openConversation } from "./transcripts.js";
 
@@ -15,10 +16,16 @@ import { loadConversations, loadPeople, openConversation } from "./transcripts.j
 // Tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION)
 // ---------------------------------------------------------------------------------------
 
+/** The tabs the signed-in user has: the reports, and the privacy tab for admins. */
+export function tabNames() {
+  return hasPrivacyTab() ? TABS.concat([PRIVACY_TAB]) : TABS;
+}
+
 export function selectTab(tab, opts) {
-  if (TABS.indexOf(tab) < 0) tab = "dashboard";
+  var tabs = tabNames();
+  if (tabs.indexOf(tab) < 0) tab = "dashboard";
   state.tab = tab;
-  TABS.forEach(function (name) {
+  tabs.forEach(function (name) {
     var button = $("tab-" + name);
     var selected = name === tab;
     button.setAttribute("aria-selected", String(selected));
@@ -45,6 +52,10 @@ export function loadTab(tab) {
   }
   if (tab === "actions") {
     loadActions();
+    return;
+  }
+  if (tab === PRIVACY_TAB) {
+    if (hasPrivacyTab()) loadPrivacy(); // the newest entries, whatever the period
     return;
   }
   if (state.loaded[tab] === key) return;
@@ -78,5 +89,5 @@ export function route() {
     openConversation(head.slice("transcript=".length));
     return;
   }
-  selectTab(TABS.indexOf(head) >= 0 ? head : state.tab, { keepHash: !head });
+  selectTab(tabNames().indexOf(head) >= 0 ? head : state.tab, { keepHash: !head });
 }
