@@ -33,6 +33,9 @@ class StackError(RuntimeError):
     pass
 
 
+SECRET_OPTIONS = {"--auth-token"}  # Rasa's API token: never written into a log
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,6 +45,15 @@ def free_port() -> int:
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def shown(command: list[str]) -> str:
+    """The command line for a log, with the value of every secret option left out."""
+    words = list(command)
+    for i, word in enumerate(words[:-1]):
+        if word in SECRET_OPTIONS:
+            words[i + 1] = "***"
+    return " ".join(words)
 
 
 def tail(path: Path, lines: int = 25) -> str:
@@ -62,9 +74,7 @@ class Process:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("a")
-        log.write(
-            f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(self.command)}\n"
-        )
+        log.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {shown(self.command)}\n")
         log.flush()
         self.popen = subprocess.Popen(
             self.command,

@@ -100,6 +100,8 @@ def stack(model, tmp_path_factory, artifacts):
         "IDENTITY_SECRET": IDENTITY_SECRET,
     }
     seed_demo_data(database_url, env)
+    for old_log in (artifacts / "e2e-logs").glob("*.log"):  # this run's logs only (test_zz_logs)
+        old_log.unlink()
     stack = Stack(
         model,
         hub_port=free_port(),

@@ -169,3 +169,26 @@ def test_free_text_masking_finds_contact_details_cards_orders_and_addresses():
         "assignee": {"name": "Dana Agent"},
         "messages": [{"text": "call ##### ######", "id": 12345678}],
     }
+
+
+async def test_a_masked_supervisors_live_events_are_masked(client, world, new_chat):
+    chat = await new_chat(customer=verified(EMAIL, NAME))
+    await hand_off(client, chat)
+    sockets = {}
+    for who in ("supervisor", "admin"):
+        sockets[who] = await client.ws_connect(
+            "/api/agent/ws", headers=world[who].headers(write=False)
+        )
+    await chat.send(f"it's me again, {PHONE}, {EMAIL}")
+
+    async def first_customer_message(ws) -> str:
+        while True:
+            event = await ws.receive_json(timeout=5)
+            if event.get("type") == "customer_message":
+                return event["message"]["text"]
+
+    masked = await first_customer_message(sockets["supervisor"])
+    assert PHONE not in masked and EMAIL not in masked and "##### ######" in masked
+    assert await first_customer_message(sockets["admin"]) == f"it's me again, {PHONE}, {EMAIL}"
+    for ws in sockets.values():
+        await ws.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from aiohttp import WSMsgType, web
 
+from .. import staff
 from ..errors import BadRequest, Forbidden, HelpdeskError, invalid
+from ..privacy import masking
+from ..privacy.masking import mask_json
 from ..services import canned, desk, desk_reads, profiles, resolution
 from .keys import HUB, WEBSOCKETS
 from .live import FrameBudget, close_flooded, pump
@@ -322,5 +325,7 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
         def own_typing(event: dict) -> bool:
             return event.get("type") == "typing" and event.get("name") == user.name
 
-        await pump(ws, queue, read(), skip=own_typing)
+        # a supervisor with masked personal data gets the live events masked too
+        masked = staff.has_role(user, "supervisor") and masking.masks_pii(user, hub.settings)
+        await pump(ws, queue, read(), skip=own_typing, transform=mask_json if masked else None)
     return ws

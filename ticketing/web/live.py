@@ -51,8 +51,10 @@ async def pump(
     queue: asyncio.Queue,
     read: Awaitable[None],
     skip: Callable[[dict[str, Any]], bool] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> None:
-    """Send every event from ``queue`` to ``ws`` while ``read`` (the client side) runs."""
+    """Send every event from ``queue`` to ``ws`` while ``read`` (the client side) runs;
+    ``transform`` rewrites each event first (the staff socket's masking)."""
     reader = asyncio.ensure_future(read)
     getter: asyncio.Future | None = None
     try:
@@ -62,7 +64,7 @@ async def pump(
             if getter in done:
                 event = getter.result()
                 if skip is None or not skip(event):
-                    await ws.send_json(event)
+                    await ws.send_json(transform(event) if transform else event)
     except ConnectionResetError:
         pass
     finally:
