@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import secrets
+import subprocess
 import urllib.request
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from scripts.envs import RASA_PYTHON
+from scripts.stack import ROOT
 
 from .conftest import StaffSession, query
 
@@ -78,3 +86,86 @@ async def test_erasure_reaches_rasa_and_no_secret_reaches_a_log(running, custome
     for name, text in logs.items():
         for secret in (email, password, card, digits, person.token, f"Leaky {tag}"):
             assert secret not in text, f"{name} holds {secret!r}"
+
+
+# Rasa's SQL tracker store, written and read by Rasa's own classes (in Rasa's environment)
+SEED_TRACKER = """
+import asyncio, sys
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import read_endpoint_config
+
+store = TrackerStore.create(read_endpoint_config(sys.argv[1], "tracker_store"))
+for sender, text in zip(sys.argv[2::2], sys.argv[3::2]):
+    tracker = DialogueStateTracker(sender, slots=[])
+    tracker.update(UserUttered(text))
+    asyncio.run(store.save(tracker))
+"""
+READ_TRACKERS = """
+import asyncio, json, sys
+from rasa.core.tracker_store import TrackerStore
+from rasa.utils.endpoints import read_endpoint_config
+
+store = TrackerStore.create(read_endpoint_config(sys.argv[1], "tracker_store"))
+found = {}
+for sender in sys.argv[2:]:
+    tracker = asyncio.run(store.retrieve(sender))
+    found[sender] = [getattr(e, "text", None) for e in tracker.events] if tracker else []
+print(json.dumps(found))
+"""
+
+
+def _rasa_python(*args: str, env: dict | None = None) -> str:
+    done = subprocess.run(
+        [str(RASA_PYTHON), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+async def test_the_sql_tracker_store_forgets_erased_chats(
+    running, customer_factory, tmp_path, dialect, request
+):
+    """Rasa's SQL tracker store only appends; bot/privacy.py deletes what the hub erased."""
+    tag = secrets.token_hex(4)
+    email = f"tracked-{tag}@example.com"
+    erased = await customer_factory(customer={"email": email})
+    await erased.say(f"my email is {email}")
+    kept = await customer_factory()
+    await kept.say("hello")
+    if dialect == "sqlite":
+        store = f'type: SQL\n  dialect: "sqlite"\n  db: "{tmp_path}/trackers.db"\n'
+    else:  # the test session's throw-away database (tests/conftest.py), dropped afterwards
+        url = make_url(request.getfixturevalue("postgres_url"))
+        store = (
+            f'type: SQL\n  dialect: "postgresql"\n  url: "{url.host}"\n  port: {url.port or 5432}\n'
+            f'  username: "{url.username}"\n  db: "{url.database}"\n'
+        )
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  {store}", encoding="utf-8")
+    senders = [erased.session_id, f"I am {email}", kept.session_id, "hello"]
+    _rasa_python("-c", SEED_TRACKER, str(endpoints), *senders)
+    before = json.loads(_rasa_python("-c", READ_TRACKERS, str(endpoints), erased.session_id))
+    assert before[erased.session_id] == [f"I am {email}"]
+
+    admin = StaffSession(running.hub_url, *DEMO_ADMIN)
+    admin.call("POST", "/api/privacy/erase", {"email": email, "confirm": True})
+    env = {
+        "HUB_INTERNAL_URL": running.hub_internal_url,
+        "HUB_INTERNAL_TOKEN": running.internal_token,
+    }
+    out = _rasa_python("-m", "bot.privacy", "--endpoints", str(endpoints), env=env)
+    assert "SQLTrackerStore" in out
+
+    found = json.loads(
+        _rasa_python("-c", READ_TRACKERS, str(endpoints), erased.session_id, kept.session_id)
+    )
+    assert found[erased.session_id] == []
+    assert found[kept.session_id] == ["hello"]  # another customer's chat is untouched

@@ -68,6 +68,7 @@ POLICY: dict[tuple[str, str], str] = {
     # the internal API (actions)
     ("GET", "/internal/conversations/{session_id}"): "internal",
     ("GET", "/internal/availability"): "internal",
+    ("GET", "/internal/privacy/forgotten"): "internal",
     ("GET", "/internal/openapi.json"): "internal",
     ("POST", "/internal/conversations/{session_id}/handoff"): "internal",
     ("GET", "/internal/orders/{number}"): "internal",

@@ -481,3 +481,27 @@ async def test_retention_removes_old_chats_keeps_recent_ones_and_resumes(client,
             select(Conversation).where(Conversation.public_id == old[0].session_id)
         )
     assert kept is not None and kept.anonymised_at is not None  # the row stays, for the figures
+
+
+async def test_the_forgotten_chats_are_listed_page_by_page(client, hub, make_staff):
+    chats = []
+    for n in range(3):
+        status, body = await _start(client, customer={"email": f"gone{n}@example.com"})
+        chats.append(body["session_id"])
+    await _start(client, customer={"email": "stays@example.com"})
+    admin = await make_staff("admin@example.com", role="admin")
+    for n in range(3):
+        await admin.post("/api/privacy/erase", {"email": f"gone{n}@example.com", "confirm": True})
+    internal = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+    listed, after = [], 0
+    while after is not None:
+        response = await client.get(
+            f"/internal/privacy/forgotten?after={after}&limit=2", headers=internal
+        )
+        page = await response.json()
+        assert response.status == 200 and len(page["sender_ids"]) <= 2
+        listed += page["sender_ids"]
+        after = page["next"]
+    assert listed == chats  # in order, each once, the kept chat left out
+    refused = await client.get("/internal/privacy/forgotten?limit=0", headers=internal)
+    assert refused.status == 422

@@ -248,6 +248,23 @@ async def erase_subject(hub: Hub, actor: User | str, email: Any) -> dict[str, in
     return counts
 
 
+async def forgotten(hub: Hub, after: int, limit: int) -> dict[str, Any]:
+    """Anonymised chats' sender ids (Rasa's), after the cursor ``after``; ``next`` pages on."""
+    async with hub.sessions() as db:
+        rows = (
+            await db.execute(
+                select(Conversation.id, Conversation.public_id)
+                .where(Conversation.anonymised_at.is_not(None), Conversation.id > after)
+                .order_by(Conversation.id)
+                .limit(limit)
+            )
+        ).all()
+    return {
+        "sender_ids": [row.public_id for row in rows],
+        "next": rows[-1].id if len(rows) == limit else None,
+    }
+
+
 # ------------------------------------------------------------------ retention
 
 

@@ -13,11 +13,11 @@ from aiohttp import web
 from .. import tokens
 from ..errors import BadRequest, Unauthorized, invalid
 from ..serializers import iso, ticket_brief
-from ..services import assistant, lookups
+from ..services import assistant, lookups, privacy
 from ..services import handoff as handoff_service
 from .keys import HUB
 from .openapi import internal_openapi
-from .util import read_json
+from .util import int_query, read_json
 
 routes = web.RouteTableDef()
 
@@ -66,6 +66,16 @@ async def conversation_info(request: web.Request) -> web.Response:
 
 # the whole OpenAPI document, internal API included (the public one leaves it out)
 routes.get("/openapi.json")(internal_openapi)
+
+
+@routes.get("/privacy/forgotten")
+async def forgotten(request: web.Request) -> web.Response:
+    """The chats whose personal data was removed (retention, erasure), by cursor: what a job
+    in Rasa's environment deletes from a tracker store that only appends (bot/privacy.py)."""
+    after = int_query(request, "after", 0, lo=0, hi=2**62)
+    limit = int_query(request, "limit", 500, lo=1, hi=5000)
+    hub = request.config_dict[HUB]
+    return web.json_response(await privacy.forgotten(hub, after, limit))
 
 
 @routes.get("/availability")
