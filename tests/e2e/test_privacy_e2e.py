@@ -55,7 +55,10 @@ async def test_erasure_reaches_rasa_and_no_secret_reaches_a_log(running, custome
     await person.say(f"hi, my email is {email} and my order is late")
     await person.say(f"my password is {password}")
     await person.say(f"my card number is {card}")
-    assert email in tracker_text(running, person.session_id)
+    tracker = tracker_text(running, person.session_id)
+    assert email in tracker  # Rasa got the address (the order look-up needs it) ...
+    for secret in (password, card, card.replace(" ", "")):
+        assert secret not in tracker  # ... but never the password or the card
     stored = "\n".join(row[0] for row in query(running, "SELECT text FROM messages"))
     assert email in stored and password not in stored and card not in stored
 

@@ -439,7 +439,9 @@ async def _age(hub, session_id: str, days: int) -> None:
         )
 
 
-async def test_retention_removes_old_chats_keeps_recent_ones_and_resumes(client, hub, rasa):
+async def test_retention_removes_old_chats_keeps_recent_ones_and_resumes(
+    client, hub, rasa, make_staff
+):
     old = []
     for n in range(3):
         status, body = await _start(client, customer={"email": f"old{n}@example.com"})
@@ -453,6 +455,12 @@ async def test_retention_removes_old_chats_keeps_recent_ones_and_resumes(client,
     async with hub.sessions() as db, db.begin():
         db.add(AuditEntry(action="customer.viewed", target="customer:9", actor="x", detail={},
                           created_at=utcnow() - timedelta(days=1000)))  # fmt: skip
+
+    supervisor = await make_staff("sup@example.com", role="supervisor")
+    then = (utcnow() - timedelta(days=800)).date().isoformat()
+    old_period = f"/api/reports/summary?from={then}&to={then}"
+    figures = await supervisor.get(old_period)
+    assert figures["conversations"]["total"] == 3
 
     plan = await privacy.run_retention(hub, dry_run=True)
     assert plan["would_remove"]["transcripts"] == 3 and plan["would_remove"]["audit_log"] == 1
@@ -471,6 +479,10 @@ async def test_retention_removes_old_chats_keeps_recent_ones_and_resumes(client,
 
     dump = await _database_text(hub)
     assert "old0@example.com" not in dump and "old message" not in dump
+    after = await supervisor.get(old_period)
+    assert {k: v for k, v in after.items() if k != "live"} == {
+        k: v for k, v in figures.items() if k != "live"
+    }  # the old period's report counts the same
     assert "recent@example.com" in dump and "recent message" in dump
     async with hub.sessions() as db:
         forgets = (
