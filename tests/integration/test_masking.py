@@ -192,3 +192,18 @@ async def test_a_masked_supervisors_live_events_are_masked(client, world, new_ch
     assert await first_customer_message(sockets["admin"]) == f"it's me again, {PHONE}, {EMAIL}"
     for ws in sockets.values():
         await ws.close()
+
+
+async def test_a_supervisor_lifts_the_masking_of_one_answer_with_a_reason(client, world):
+    supervisor, admin = world["supervisor"], world["admin"]
+    path = "/api/conversations/{session_id}".format(**world["values"])
+    assert EMAIL not in await _body(client, supervisor, path, {})
+    for bad in ("", "no", "x" * 201):
+        await supervisor.get(f"{path}?unmask={bad}", expect=422)
+    whole = await supervisor.get(f"{path}?unmask=customer asked for a call back")
+    assert EMAIL in str(whole) and NAME in str(whole)
+    assert EMAIL not in await _body(client, supervisor, path, {})  # one answer only
+    log = await admin.get("/api/audit?action=masking.lifted")
+    [entry] = log["entries"]
+    assert (entry["actor"], entry["target"]) == ("sup@example.com", path)
+    assert entry["detail"] == {"reason": "customer asked for a call back"}

@@ -21,6 +21,7 @@ ACTIONS = (
     "conversation.viewed",  # a transcript opened in the supervisor console
     "customer.viewed",  # a customer profile opened
     "customer.updated",  # a profile changed (marketing consent withdrawn by staff, ...)
+    "masking.lifted",  # a masked supervisor saw one answer whole, giving the reason
     "report.exported",  # a CSV export downloaded
     "nlu.exported",  # customer messages exported as training data
     "audit.exported",  # this log downloaded

@@ -7,10 +7,11 @@ import json
 from aiohttp import web
 
 from .. import staff, tokens
-from ..errors import Forbidden, Unauthorized
+from ..errors import Forbidden, Unauthorized, invalid
 from ..models import AuthSession, User
 from ..privacy import masking
 from ..services import accounts
+from ..services.audit import audited
 from .keys import AUTH_SESSION, HUB, USER
 
 COOKIE = "helpdesk_session"
@@ -19,6 +20,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 NO_CSRF = {"/api/auth/login"}
 # answers that describe one customer at the top level (name, email, phone are theirs)
 PROFILE_PATHS = ("/api/customers/",)
+UNMASK, MIN_REASON, MAX_REASON = "unmask", 3, 200
 
 
 async def _load_user(request: web.Request) -> tuple | None:
@@ -46,16 +48,28 @@ async def staff_session(request: web.Request, handler):
 async def mask_personal_data(request: web.Request, handler):
     """The staff API's serialisation boundary: a supervisor who gets masked personal data
     (``MASK_PII_FOR_SUPERVISORS``) gets every JSON answer through ``masking.mask_json``;
-    agents (their own teams' tickets) and admins get it whole. CSV exports mask row by row."""
-    response = await handler(request)
+    agents (their own teams' tickets) and admins get it whole. CSV exports mask row by row.
+
+    A masked supervisor may lift the masking of one answer by giving the reason
+    (``?unmask=<why>``, e.g. to call a customer back): the answer comes whole and the audit log
+    records ``masking.lifted`` with who, what and why."""
     user: User | None = request.get(USER)
-    if (
-        user is None
-        or not staff.has_role(user, "supervisor")
-        or not masking.masks_pii(user, request.config_dict[HUB].settings)
-        or not isinstance(response, web.Response)
-        or response.body is None
-    ):
+    hub = request.config_dict[HUB]
+    masked = (
+        user is not None
+        and staff.has_role(user, "supervisor")
+        and masking.masks_pii(user, hub.settings)
+    )
+    reason = request.query.get(UNMASK) if masked and request.method == "GET" else None
+    if reason is not None and not MIN_REASON <= len(reason.strip()) <= MAX_REASON:
+        raise invalid(
+            f"unmask needs the reason ({MIN_REASON} to {MAX_REASON} characters)", field=UNMASK
+        )
+    response = await handler(request)
+    if reason is not None:
+        await audited(hub, user, "masking.lifted", request.path[:120], reason=reason.strip())
+        return response
+    if not masked or not isinstance(response, web.Response) or response.body is None:
         return response
     if response.content_type == "application/json":
         data = json.loads(response.body)
