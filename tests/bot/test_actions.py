@@ -7,6 +7,7 @@ is exercised end to end in tests/e2e/test_assistant.py.
 
 from __future__ import annotations
 
+import json
 import socket
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.actions.handoff import ActionHandoff, ValidateHandoffForm, infer_reason
 from bot.actions.orders import ActionOrderStatus, ValidateOrderStatusForm, describe_order
 from bot.actions.survey import ActionSurveySkip, ValidateSurveyForm
 from bot.actions.tickets import ValidateTicketStatusForm, describe_ticket
+from tests import contract
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -317,6 +319,7 @@ class FakeHub:
         self.survey = {"offered": False, "answered": False, "skipped": False, "stage": "bot",
                        "about": "service", "ticket": None, "agent": None}  # fmt: skip
         self.customer_email: str | None = None
+        self.problems: list[str] = []  # where the stand-in left the document
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -324,8 +327,19 @@ class FakeHub:
         return app
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Answer like the hub, and note where a request or an answer leaves the document
+        (tests/contract.py): the stand-in cannot drift from the real internal API."""
         body = await request.json() if request.can_read_body else None
         self.calls.append((request.method, request.path_qs, body))
+        self.problems += contract.request_problems(request.method, request.path, body)
+        response = await self._answer(request, body)
+        answer = json.loads(response.body) if response.content_type == "application/json" else None
+        self.problems += contract.response_problems(
+            request.method, request.path, response.status, answer
+        )
+        return response
+
+    async def _answer(self, request: web.Request, body: Any) -> web.Response:
         path = request.path
         if request.headers.get("Authorization") != "Bearer test-token":
             return web.json_response(
@@ -384,12 +398,13 @@ class FakeHub:
         if path.endswith("/survey-offered"):
             return web.json_response({"offered": True})
         if path.endswith("/customer"):
-            return web.json_response({"customer": body})
+            return web.json_response({"customer": {**body, "verified": False}})
         if path.startswith("/internal/conversations/"):
             return web.json_response(
                 {"session_id": "s1", "status": "bot", "locale": "en", "ticket": None,
                  "queue_position": None,
-                 "customer": {"name": None, "email": self.customer_email, "vip": False},
+                 "customer": {"name": None, "email": self.customer_email,
+                              "verified": self.verified, "vip": False},
                  "survey": self.survey}
             )  # fmt: skip
         return web.json_response({"error": {"code": "not_found", "message": path}}, status=404)
@@ -401,7 +416,8 @@ async def hub(aiohttp_server, monkeypatch):
     server = await aiohttp_server(fake.app())
     monkeypatch.setenv("HUB_INTERNAL_URL", str(server.make_url("")).rstrip("/"))
     monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-token")
-    return fake
+    yield fake
+    assert fake.problems == [], "the stand-in hub left ticketing/openapi.yaml"
 
 
 @pytest.fixture
