@@ -55,12 +55,17 @@ async def test_erasure_reaches_rasa_and_no_secret_reaches_a_log(running, custome
     await person.say(f"hi, my email is {email} and my order is late")
     await person.say(f"my password is {password}")
     await person.say(f"my card number is {card}")
+    cvv = f"{random.Random(tag + 'cvv').randrange(100, 1000)}"
+    await person.say(f"and the CVV is {cvv}")
     tracker = tracker_text(running, person.session_id)
     assert email in tracker  # Rasa got the address (the order look-up needs it) ...
     for secret in (password, card, card.replace(" ", "")):
         assert secret not in tracker  # ... but never the password or the card
+    said = [e.get("text") or "" for e in json.loads(tracker)["events"] if e["event"] == "user"]
+    assert any("CVV" in text for text in said) and not any(cvv in text for text in said)
     stored = "\n".join(row[0] for row in query(running, "SELECT text FROM messages"))
     assert email in stored and password not in stored and card not in stored
+    assert f"CVV is {cvv}" not in stored and "CVV is [security code removed]" in stored
 
     admin = StaffSession(running.hub_url, *DEMO_ADMIN)
     erased = admin.call("POST", "/api/privacy/erase", {"email": email, "confirm": True})
