@@ -22,6 +22,14 @@ from .privacy.crypto import lookup_hash
 from .serializers import iso
 
 
+async def by_email(db: AsyncSession, email: str | None) -> Customer | None:
+    """The profile of ``email``, if any (addresses are encrypted: found by their keyed hash)."""
+    digest = lookup_hash(email)
+    if digest is None:
+        return None
+    return await db.scalar(select(Customer).where(Customer.email_hash == digest))
+
+
 async def find_or_create(
     db: AsyncSession, email: str | None, name: str | None = None
 ) -> Customer | None:
@@ -29,9 +37,7 @@ async def find_or_create(
     if not email:
         return None
     email = email.strip().lower()
-    customer = (
-        await db.execute(select(Customer).where(Customer.email_hash == lookup_hash(email)))
-    ).scalar_one_or_none()
+    customer = await by_email(db, email)
     if customer is None:
         customer = Customer(email=email, name=name, lifecycle="new")
         db.add(customer)

@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .. import staff
+from .. import customers, staff
 from ..models import Customer, Order, User
-from ..privacy.crypto import lookup_hash
 
 DEMO_PASSWORD = "northwind-demo"
 DEMO_STAFF = [
@@ -52,11 +51,7 @@ PRICES = {"Oak desk lamp": 49.0, "LED bulb": 4.5, "Wool throw": 39.0, "Ceramic m
 async def seed_customers(db: AsyncSession) -> dict[str, Customer]:
     found = {}
     for data in DEMO_CUSTOMERS:
-        customer = (
-            await db.execute(
-                select(Customer).where(Customer.email_hash == lookup_hash(data["email"]))
-            )
-        ).scalar_one_or_none()
+        customer = await customers.by_email(db, data["email"])
         if customer is None:
             customer = Customer(**data)
             db.add(customer)

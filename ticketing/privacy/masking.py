@@ -77,6 +77,12 @@ def masks_pii(user: User, settings: Any) -> bool:
     return bool(settings.mask_pii_for_supervisors)
 
 
+def masked_staff(user: User | None, settings: Any) -> bool:
+    """Whether the staff API masks what ``user`` gets: a supervisor (not an admin) while
+    ``MASK_PII_FOR_SUPERVISORS`` is on. Agents get their teams' tickets whole."""
+    return user is not None and has_role(user, "supervisor") and masks_pii(user, settings)
+
+
 def mask_email(email: str | None) -> str | None:
     """``ann@example.com`` -> ``a**@example.com`` (the domain stays: it is rarely personal)."""
     if not email:

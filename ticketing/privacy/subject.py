@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import customers
 from ..errors import NotFound, invalid
 from ..models import Complaint, Conversation, Customer, Message, Order, Rating, Ticket, utcnow
 from ..serializers import iso
@@ -55,9 +56,7 @@ async def find(db: AsyncSession, email: Any) -> Subject:
     """Everything held about ``email``; ``NotFound`` (``unknown_subject``) when nothing is."""
     email = normalise(email)
     digest = lookup_hash(email)  # the addresses are encrypted: found by their keyed hash
-    customer = (
-        await db.execute(select(Customer).where(Customer.email_hash == digest))
-    ).scalar_one_or_none()
+    customer = await customers.by_email(db, email)
     # the address given for the chat, or typed into it
     escaped = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     typed_in = select(Message.conversation_id).where(
@@ -95,8 +94,6 @@ async def find(db: AsyncSession, email: Any) -> Subject:
 
 async def export_bundle(db: AsyncSession, subject: Subject) -> dict[str, Any]:
     """Everything held about the subject, as one JSON document."""
-    from ..customers import customer_json
-
     ids = subject.conversation_ids
     messages: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
     if ids:
@@ -134,7 +131,7 @@ async def export_bundle(db: AsyncSession, subject: Subject) -> dict[str, Any]:
     return {
         "email": subject.email,
         "generated_at": iso(utcnow()),
-        "profile": customer_json(subject.customer) if subject.customer else None,
+        "profile": customers.customer_json(subject.customer) if subject.customer else None,
         "consents": [consent.consent_json(entry) for entry in consents],
         "conversations": [
             {

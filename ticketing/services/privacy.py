@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import customers
 from ..context import Hub
 from ..errors import Invalid, invalid
 from ..i18n import t
 from ..models import Conversation, Customer, Message, User, utcnow
 from ..privacy import audit, consent, notice, retention, subject
-from ..privacy.crypto import lookup_hash
 from ..rasa_client import BotTurn
 from .audit import audited
 from .reports import CsvExport
@@ -122,11 +122,7 @@ async def _profile_of(db, conversation: Conversation) -> Customer | None:
     opt-out is honoured on a claim: withdrawing can only protect the address's owner)."""
     if conversation.customer_id is not None:
         return await db.get(Customer, conversation.customer_id)
-    if conversation.customer_email:
-        return await db.scalar(
-            select(Customer).where(Customer.email_hash == lookup_hash(conversation.customer_email))
-        )
-    return None
+    return await customers.by_email(db, conversation.customer_email)
 
 
 async def unsubscribe_offer(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import WSMsgType, web
 
-from .. import staff
 from ..errors import BadRequest, Forbidden, HelpdeskError, invalid
 from ..privacy import masking
 from ..privacy.masking import mask_json
@@ -326,6 +325,6 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             return event.get("type") == "typing" and event.get("name") == user.name
 
         # a supervisor with masked personal data gets the live events masked too
-        masked = staff.has_role(user, "supervisor") and masking.masks_pii(user, hub.settings)
+        masked = masking.masked_staff(user, hub.settings)
         await pump(ws, queue, read(), skip=own_typing, transform=mask_json if masked else None)
     return ws

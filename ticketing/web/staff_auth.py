@@ -55,11 +55,7 @@ async def mask_personal_data(request: web.Request, handler):
     records ``masking.lifted`` with who, what and why."""
     user: User | None = request.get(USER)
     hub = request.config_dict[HUB]
-    masked = (
-        user is not None
-        and staff.has_role(user, "supervisor")
-        and masking.masks_pii(user, hub.settings)
-    )
+    masked = masking.masked_staff(user, hub.settings)
     reason = request.query.get(UNMASK) if masked and request.method == "GET" else None
     if reason is not None and not MIN_REASON <= len(reason.strip()) <= MAX_REASON:
         raise invalid(
