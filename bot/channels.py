@@ -34,6 +34,7 @@ import os
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import numpy as np
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
@@ -48,6 +49,27 @@ EMPATHY = {"frustrated": "utter_empathy_frustrated", "angry": "utter_empathy_ang
 OFFER_HUMAN = "utter_offer_human_sentiment"
 HANDOFF_ACTIONS = {"action_handoff", "handoff_form"}
 UPSET = {"frustrated", "angry"}
+
+
+# the help centre's passages and questions: the MiniLM sentence embedding this process
+# already holds for the NLU pipeline (one encoder, in the process that owns it)
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+MAX_EMBED_TEXTS = 64
+MAX_EMBED_CHARS = 4000
+
+
+def embed_texts(texts: List[str]) -> List[List[float]]:
+    """Unit-length MiniLM sentence vectors of ``texts`` (mean pooling, like the featurizer)."""
+    from bot.components.bert_numpy import get_encoder
+
+    vectors = get_encoder().embed(texts)
+    return [[round(float(x), 6) for x in row] for row in np.asarray(vectors, dtype=np.float32)]
+
+
+def _authorised(request: Request) -> bool:
+    expected = os.environ.get("RASA_TOKEN")
+    sent = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+    return not expected or secrets.compare_digest(sent, expected)
 
 
 def _emotion(data: Dict[str, Any]) -> Dict[str, Any]:
@@ -223,11 +245,30 @@ class HubInput(RestInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @hub_webhook.route("/embed", methods=["POST"])
+        async def embed(request: Request) -> HTTPResponse:
+            if not _authorised(request):
+                return response.json({"error": "a valid token is required"}, status=401)
+            body = request.json or {}
+            texts = body.get("texts")
+            if (
+                not isinstance(texts, list)
+                or not 0 < len(texts) <= MAX_EMBED_TEXTS
+                or not all(isinstance(t, str) and len(t) <= MAX_EMBED_CHARS for t in texts)
+            ):
+                return response.json(
+                    {
+                        "error": f"texts must be 1 to {MAX_EMBED_TEXTS} strings of at most "
+                        f"{MAX_EMBED_CHARS} characters"
+                    },
+                    status=400,
+                )
+            vectors = embed_texts(texts)
+            return response.json({"model": EMBEDDING_MODEL, "vectors": vectors})
+
         @hub_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            expected = os.environ.get("RASA_TOKEN")
-            sent = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
-            if expected and not secrets.compare_digest(sent, expected):
+            if not _authorised(request):
                 return response.json({"error": "a valid token is required"}, status=401)
             body = request.json or {}
             sender_id = body.get("sender")

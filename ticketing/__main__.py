@@ -131,6 +131,7 @@ def _user_disable(args: argparse.Namespace) -> int:
 
 def _demo_data(args: argparse.Namespace) -> int:
     from . import demo, production
+    from .knowledge.seed import import_articles
     from .shop import load_shop
 
     settings = Settings.from_env()
@@ -140,10 +141,13 @@ def _demo_data(args: argparse.Namespace) -> int:
         orders = await demo.seed_orders(session)
         extra = await demo.seed_random_orders(session, args.orders) if args.orders else 0
         staff = await demo.seed_staff(session) if not args.no_staff else []
-        return orders, extra, staff
+        articles = await import_articles(session, shop.facts)
+        return orders, extra, staff, articles
 
-    orders, extra, staff = _run(seed)
+    shop = load_shop(settings.shop_file)
+    orders, extra, staff, articles = _run(seed)
     print(f"demo data: {orders} sample orders (e.g. NW-104233), {extra} generated orders")
+    print(f"help centre: {len(articles['created'])} articles published")
     if staff:
         print(f"demo staff (password {demo.DEMO_PASSWORD!r}): {', '.join(staff)}")
     if args.conversations:
@@ -157,13 +161,34 @@ def _demo_data(args: argparse.Namespace) -> int:
                 args.conversations,
                 seed=args.seed,
                 days=args.days,
-                shop=load_shop(settings.shop_file),
+                shop=shop,
             )
         )
         print(
             f"demo history: {counts['conversations']} conversations, {counts['messages']} "
             f"messages, {counts['tickets']} tickets, {counts['ratings']} ratings"
         )
+    return 0
+
+
+def _kb_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .knowledge.seed import ARTICLES, import_articles
+    from .shop import load_shop
+
+    facts = load_shop(Settings.from_env().shop_file).facts
+    directory = Path(args.directory) if args.directory else ARTICLES
+    try:
+        done = _run(
+            lambda session: import_articles(session, facts, directory, publish=not args.draft)
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    state = "drafts" if args.draft else "published"
+    created, kept = len(done["created"]), len(done["kept"])
+    print(f"help centre: {created} articles {state}, {kept} kept as they are")
     return 0
 
 
@@ -363,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
     retention = commands.add_parser("retention", help="remove personal data past its period")
     retention.add_argument("--dry-run", action="store_true", help="only report what it would do")
     retention.set_defaults(func=_retention)
+
+    kb = commands.add_parser("kb", help="the help centre")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_import = kb_commands.add_parser("import", help="load Markdown articles (new slugs only)")
+    kb_import.add_argument("directory", nargs="?", help="default: the demo shop's articles")
+    kb_import.add_argument("--draft", action="store_true", help="import as drafts")
+    kb_import.set_defaults(func=_kb_import)
 
     export = commands.add_parser("export-nlu", help="labelled review messages as Rasa NLU YAML")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -37,6 +37,8 @@ POLICIES: dict[str, Limit] = {
     # the same, per address, over every chat from it (remember_client)
     "lookup_ip": Limit(30, 600, "too many order or ticket look-ups from this address"),
     "feedback_session": Limit(30, 60, "too many ratings in a short time"),
+    # the public help centre: searches (each costs a sentence embedding) and article votes
+    "help_ip": Limit(60, 60, "too many help-centre searches from this address"),
 }
 
 

@@ -157,13 +157,15 @@ class Message(Base):
     idempotency_key = Column(String(200))
     author_id = Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     emotion = Column(String(16))
-    # customer turns answered by the bot: its decision (DECISIONS), the out-of-domain gate's
-    # score and reason, and the FAQ topic it chose with the selector's confidence
+    # customer turns the bot answered: its decision (DECISIONS), the gate's score and reason,
+    # the FAQ topic + selector confidence or the help-centre section ("slug#anchor") + score
     decision = Column(String(16))
     ood_score = Column(Float)
     ood_reason = Column(String(40))
     faq_topic = Column(String(100))
     faq_confidence = Column(Float)
+    kb_section = Column(String(200))
+    kb_score = Column(Float)
     # bot answers the customer may rate ("Was this helpful?"), and the rating
     rateable = Column(Boolean, nullable=False, default=False, server_default="0")
     helpful = Column(Boolean)
@@ -492,7 +494,7 @@ class ImprovementAction(Base):
     done_at = Column(UTCDateTime)
 
 
-# The privacy records live beside their rules; imported here so that every table is on
-# Base.metadata (migrations, tests) and ``from ticketing.models import Consent`` works. It
-# also keeps the e-mail hashes in step with the encrypted addresses (privacy/crypto.py).
+# The privacy and help-centre tables live beside their rules; imported so that every table is
+# on Base.metadata (migrations, tests); privacy's keeps the e-mail hashes in step too.
+from .knowledge.models import Article, ArticleSection, ArticleVersion  # noqa: E402, F401
 from .privacy.models import AuditEntry, Consent  # noqa: E402, F401

@@ -16,6 +16,8 @@ from .models import DECISIONS
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/hub/webhook"
+EMBED_PATH = "/webhooks/hub/embed"
+EMBED_BATCH = 32
 
 
 class RasaUnavailable(Exception):
@@ -43,6 +45,40 @@ class BotTurn:
     ood_reason: str | None = None
     faq_topic: str | None = None
     faq_confidence: float | None = None
+    # ... or the help-centre section it quoted ("slug#anchor", from the answer's
+    # ``custom.source``) and the search's score
+    kb_section: str | None = None
+    kb_score: float | None = None
+
+
+def _help_source(replies: list[BotReply]) -> dict[str, Any]:
+    """The ``source`` of the first reply quoting the help centre (``{}`` when none does)."""
+    for reply in replies:
+        source = (reply.custom or {}).get("source")
+        if isinstance(source, dict) and isinstance(source.get("key"), str) and source["key"]:
+            return source
+    return {}
+
+
+def _merged(replies: list[BotReply]) -> list[BotReply]:
+    """Rasa's output channel sends a response's text and its custom JSON as two messages; the
+    custom part (e.g. the source of a help-centre quote) belongs with the text before it."""
+    merged: list[BotReply] = []
+    for reply in replies:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and reply.custom
+            and not reply.text
+            and not reply.buttons
+            and not previous.custom
+            and not previous.buttons
+            and previous.text
+        ):
+            previous.custom = reply.custom
+            continue
+        merged.append(reply)
+    return merged
 
 
 def _reply_from_rasa(raw: dict[str, Any]) -> BotReply:
@@ -85,15 +121,23 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
     topic = str(faq.get("intent_response_key") or "").removeprefix("faq/") or None
     faq_confidence = _number(faq.get("confidence"))
     chosen = next((e["value"] for e in entities if e.get("entity") == "faq_topic"), None)
-    if intent_name == "faq" and isinstance(chosen, str) and chosen:
+    replies = _merged(
+        [_reply_from_rasa(m) for m in body.get("messages") or [] if isinstance(m, dict)]
+    )
+    source = _help_source(replies)
+    if intent_name == "faq" and isinstance(chosen, str) and chosen.startswith("kb:"):
+        topic = None  # a "Did you mean" button for a help-centre section
+    elif intent_name == "faq" and isinstance(chosen, str) and chosen:
         topic, faq_confidence = chosen.removeprefix("faq/"), None  # a "Did you mean" button
+    if source:
+        topic = None  # answered from the help centre, not from a FAQ topic
     # A FAQ answer is reported as its topic (``faq/shipping_cost``), which reports count.
     if intent_name == "faq" and topic:
         intent_name = f"faq/{topic}"
     ood = nlu.get("ood") if isinstance(nlu.get("ood"), dict) else {}
     decision = nlu.get("decision")
     return BotTurn(
-        replies=[_reply_from_rasa(m) for m in body.get("messages") or [] if isinstance(m, dict)],
+        replies=replies,
         intent=intent_name,
         confidence=intent.get("confidence"),
         entities=entities,
@@ -103,6 +147,8 @@ def parse_turn(body: dict[str, Any]) -> BotTurn:
         ood_reason=_text(ood.get("reason"), 40),
         faq_topic=_text(topic, 100) if str(intent_name or "").startswith("faq/") else None,
         faq_confidence=faq_confidence if str(intent_name or "").startswith("faq/") else None,
+        kb_section=_text(source.get("key"), 200),
+        kb_score=_number(source.get("score")),
     )
 
 
@@ -241,6 +287,31 @@ class RasaClient:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def embed(self, texts: list[str], timeout: float = 5.0) -> list[list[float]]:
+        """MiniLM sentence vectors of ``texts`` from the Rasa server, which owns the encoder
+        (the help centre's passages and questions). Not counted against the turn slots: a
+        turn's action asks the hub, which asks Rasa here, while the turn holds its slot."""
+        vectors: list[list[float]] = []
+        for begin in range(0, len(texts), EMBED_BATCH):
+            batch = texts[begin : begin + EMBED_BATCH]
+            try:
+                async with self.session.post(
+                    self.base_url + EMBED_PATH,
+                    json={"texts": batch},
+                    headers={"Authorization": f"Bearer {self.token}"} if self.token else None,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as response:
+                    if response.status != 200:
+                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                    body = await response.json()
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            got = body.get("vectors") if isinstance(body, dict) else None
+            if not isinstance(got, list) or len(got) != len(batch):
+                raise RasaUnavailable("Rasa's embedding answer has the wrong shape")
+            vectors.extend(got)
+        return vectors
 
     async def reachable(self) -> bool:
         try:

@@ -29,6 +29,8 @@ def staff_message_json(message: Message, authors: dict[int, str]) -> dict[str, A
             ood_reason=message.ood_reason,
             faq_topic=message.faq_topic,
             faq_confidence=message.faq_confidence,
+            kb_section=message.kb_section,
+            kb_score=message.kb_score,
         )
     if message.author_id:
         data["author"] = authors.get(message.author_id)

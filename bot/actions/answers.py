@@ -10,6 +10,13 @@ are too close to choose carries ``faq_clarify``. Here:
   decline in a row offers a person (hand-off reason ``fallback``); text in another language
   is told the assistant only chats in English and offered a person at once;
 - ``action_something_else`` follows "Something else": rephrase, or a person;
+- the help centre (the hub's articles, searched by ``/internal/kb/answer``) answers what the
+  FAQ topics don't: a question the gate found in the shop's domain whose FAQ match is weak,
+  and, only on a confident match, one the gate found unlike the training data. A confident
+  passage is quoted with its source (``custom.source``: the article, section and link), two
+  close ones become a choice (payload ``/faq{"faq_topic": "kb:slug#anchor"}``), anything
+  else is declined as before. Surface problems (empty, markup, another language) and other
+  shops' names never reach the help centre;
 - ``action_answer_unhelpful`` follows a 👎 on an answer (the hub triggers
   ``EXTERNAL_answer_unhelpful`` with the customer message it answered): the next-best topics
   and a person.
@@ -31,6 +38,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.components.parse_data import faq_ranking_of
 
+from . import hub_client
 from .common import entity_value, intent_name
 from .fallback import faq_questions, faq_title
 
@@ -43,6 +51,16 @@ SOMETHING_ELSE = {"title": "Something else", "payload": "/something_else"}
 PERSON_FALLBACK = '/request_human{"handoff_reason":"fallback"}'
 MAX_ALTERNATIVES = 2
 MIN_ALTERNATIVE_CONFIDENCE = 0.01
+HELP_PREFIX = "kb:"
+# the gate's reasons for which the help centre is asked (strict: only a confident match)
+HELP_REASONS = {
+    "weak_faq_match": False,
+    "unlike_training": True,
+    "closer_to_off_topic": True,
+    "classifier": True,
+}
+HELP_FROM = "From our help centre: "
+HELP_CHOOSE = "I found two help articles that might answer that. Which one do you mean?"
 
 
 def topic_button(key: str) -> Dict[str, str]:
@@ -67,16 +85,62 @@ def ranked_topics(message: Optional[Dict[str, Any]]) -> List[tuple]:
 
 
 def declines_in_a_row(events: List[Dict[str, Any]]) -> int:
-    """How many of the customer's latest turns in a row were out of scope (this one included)."""
+    """How many of the customer's latest turns in a row were declined (this one included): out
+    of scope, and not answered or clarified from the help centre."""
+    turns: List[List[Any]] = []  # [intent, decision] per customer turn
+    for event in events:
+        if event.get("event") == "user":
+            turns.append([((event.get("parse_data") or {}).get("intent") or {}).get("name"), None])
+        elif event.get("event") == "slot" and event.get("name") == DECISION and turns:
+            turns[-1][1] = event.get("value")
     count = 0
-    for event in reversed(events):
-        if event.get("event") != "user":
-            continue
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent != "out_of_scope":
+    for intent, decision in reversed(turns):
+        if intent != "out_of_scope" or decision in (ANSWERED, CLARIFIED):
             break
         count += 1
     return count
+
+
+def help_button(passage: Dict[str, Any]) -> Dict[str, str]:
+    payload = "/faq" + json.dumps(
+        {TOPIC_ENTITY: HELP_PREFIX + str(passage.get("key"))}, separators=(",", ":")
+    )
+    title = str(passage.get("title") or "")
+    if passage.get("heading"):
+        title += " › " + str(passage["heading"])
+    return {"title": title[:120], "payload": payload}
+
+
+def quote_passage(dispatcher: CollectingDispatcher, passage: Dict[str, Any]) -> None:
+    """The section's own sentences, and where they come from (the widget links it)."""
+    source = {name: passage.get(name) for name in ("key", "title", "heading", "url", "score")}
+    dispatcher.utter_message(
+        text=HELP_FROM + str(passage.get("quote") or ""), json_message={"source": source}
+    )
+
+
+async def answer_from_help_centre(
+    dispatcher: CollectingDispatcher, text: str, strict: bool
+) -> Optional[str]:
+    """Answer or offer a choice from the help centre; the decision, or ``None`` (declined,
+    or the hub could not be asked)."""
+    if not text.strip() or text.startswith("/"):
+        return None
+    try:
+        found = await hub_client.help_answer(text, strict=strict)
+    except hub_client.HubError as exc:
+        logger.warning("help centre not asked: %s", exc)
+        return None
+    passages = [p for p in found.get("passages") or [] if isinstance(p, dict) and p.get("key")]
+    if found.get("decision") == "answer" and passages:
+        quote_passage(dispatcher, passages[0])
+        return ANSWERED
+    if found.get("decision") == "choose" and len(passages) > 1:
+        dispatcher.utter_message(
+            text=HELP_CHOOSE, buttons=[help_button(p) for p in passages[:2]] + [SOMETHING_ELSE]
+        )
+        return CLARIFIED
+    return None
 
 
 def answered_turn(events: List[Dict[str, Any]], message_id: Optional[str]) -> Optional[dict]:
@@ -101,6 +165,9 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         message = tracker.latest_message or {}
+        chosen = entity_value(message, TOPIC_ENTITY) or ""
+        if chosen.startswith(HELP_PREFIX):
+            return await self.help_section(dispatcher, chosen[len(HELP_PREFIX) :])
         close = message.get("faq_clarify")
         if not entity_value(message, TOPIC_ENTITY) and isinstance(close, list) and len(close) > 1:
             dispatcher.utter_message(
@@ -114,6 +181,16 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_out_of_scope")
             return [SlotSet(DECISION, DECLINED)]
         dispatcher.utter_message(response=f"utter_faq/{topic}")
+        return [SlotSet(DECISION, ANSWERED)]
+
+    async def help_section(self, dispatcher: CollectingDispatcher, key: str) -> List[EventType]:
+        try:
+            passage = await hub_client.help_passage(key)
+        except hub_client.HubError as exc:
+            logger.warning("help-centre section %r not found: %s", key, exc)
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet(DECISION, DECLINED)]
+        quote_passage(dispatcher, passage)
         return [SlotSet(DECISION, ANSWERED)]
 
 
@@ -134,6 +211,11 @@ class ActionOutOfScope(Action):
         if reason == "language":
             dispatcher.utter_message(response="utter_out_of_scope_language")
             return events + offer_person
+        if reason in HELP_REASONS:
+            text = str(message.get("text") or "")
+            decision = await answer_from_help_centre(dispatcher, text, HELP_REASONS[reason])
+            if decision is not None:
+                return [SlotSet(DECISION, decision)]
         if declines_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_out_of_scope_again")
             return events + offer_person

@@ -117,3 +117,15 @@ async def survey_offered(sender_id: str) -> dict:
 async def attach_customer(sender_id: str, email: str, name: Optional[str] = None) -> dict:
     body = {"email": email, **({"name": name} if name else {})}
     return await call("POST", f"/internal/conversations/{_segment(sender_id)}/customer", body)
+
+
+async def help_answer(text: str, strict: bool = False) -> dict:
+    """The help centre's answer to a question: ``{"decision": "answer"|"choose"|"none",
+    "passages": [{"key", "title", "heading", "url", "quote", "score"}, ...]}``."""
+    return await call("POST", "/internal/kb/answer", {"text": text[:500], "strict": strict})
+
+
+async def help_passage(key: str, question: Optional[str] = None) -> dict:
+    """One published help-centre section by ``slug#anchor`` (a button the customer chose)."""
+    params = {"key": key, **({"q": question[:500]} if question else {})}
+    return await call("GET", "/internal/kb/passage", params=params)

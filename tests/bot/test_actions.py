@@ -19,7 +19,7 @@ from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import common, fallback
+from bot.actions import answers, common, fallback
 from bot.actions.complaints import (
     ActionFileComplaint,
     ValidateComplaintForm,
@@ -303,6 +303,18 @@ ORDER_EMAILS = {"NW-104233": "ann@example.com", "NW-100002": "chen@example.com",
                 "NW-100003": "bob@example.com"}  # fmt: skip
 
 
+def passage(key: str, title: str, heading: str, quote: str, score: float) -> dict:
+    slug, _, anchor = key.partition("#")
+    return {"key": key, "slug": slug, "anchor": anchor, "title": title, "heading": heading,
+            "url": f"/help/{key}", "category": "returns-refunds", "quote": quote,
+            "score": score, "semantic": score, "lexical": 1.5}  # fmt: skip
+
+
+PASSAGE = passage("returns#how-long", "Returns and refunds", "How long do I have?",
+                  "You have 30 days from delivery to return an item.", 0.71)  # fmt: skip
+OTHER = passage("exchanges#swap", "Exchanges", "Swapping a size", "Ask us for a swap.", 0.69)
+
+
 class FakeHub:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
@@ -319,6 +331,12 @@ class FakeHub:
         self.survey = {"offered": False, "answered": False, "skipped": False, "stage": "bot",
                        "about": "service", "ticket": None, "agent": None}  # fmt: skip
         self.customer_email: str | None = None
+        self.help: dict = {
+            "decision": "none",
+            "reason": "no section matches",
+            "passages": [],
+            "candidates": [],
+        }
         self.problems: list[str] = []  # where the stand-in left the document
 
     def app(self) -> web.Application:
@@ -361,6 +379,14 @@ class FakeHub:
             return web.json_response({"error": {"code": "not_found", "message": "no"}}, status=404)
         if path == "/internal/availability":
             return web.json_response(self.availability)
+        if path == "/internal/kb/answer":
+            return web.json_response(self.help)
+        if path == "/internal/kb/passage":
+            if request.query.get("key") != PASSAGE["key"]:
+                return web.json_response(
+                    {"error": {"code": "not_found", "message": "no"}}, status=404
+                )
+            return web.json_response(PASSAGE)
         if path.startswith("/internal/tickets/"):
             number = path.rsplit("/", 1)[1]
             if number == "T-000999":
@@ -923,3 +949,110 @@ def test_the_shop_time_zone_comes_from_shop_yml(tmp_path, monkeypatch):
     assert common._shop_time() == ("Asia/Shanghai", "Beijing time")
     monkeypatch.setenv("SHOP_FILE", str(tmp_path / "missing.yml"))
     assert common._shop_time() == ("UTC", "UTC")
+
+
+# --- answers from the help centre --------------------------------------------------------
+
+
+def weak_faq_turn(text: str, reason: str = "weak_faq_match", events=None) -> Tracker:
+    tracker = make_tracker(text, "out_of_scope", events=events)
+    tracker.latest_message["ood"] = {"out_of_domain": True, "reason": reason}
+    return tracker
+
+
+async def test_a_confident_help_centre_passage_is_quoted_with_its_source(hub):
+    hub.help = {
+        "decision": "answer",
+        "reason": "similarity 0.71",
+        "passages": [PASSAGE],
+        "candidates": [],
+    }
+    dispatcher = CollectingDispatcher()
+    events = await answers.ActionOutOfScope().run(
+        dispatcher, weak_faq_turn("can I still send my jumper back"), DOMAIN
+    )
+    [message] = dispatcher.messages
+    assert message["text"] == "From our help centre: " + PASSAGE["quote"]
+    assert message["custom"]["source"] == {
+        "key": "returns#how-long",
+        "title": "Returns and refunds",
+        "heading": "How long do I have?",
+        "url": "/help/returns#how-long",
+        "score": 0.71,
+    }
+    assert slot_events(events) == {"turn_decision": "answered"}
+    asked = [c for c in hub.calls if c[1] == "/internal/kb/answer"]
+    assert asked == [("POST", "/internal/kb/answer",
+                      {"text": "can I still send my jumper back", "strict": False})]  # fmt: skip
+
+
+async def test_two_close_passages_become_a_choice_and_the_choice_is_answered(hub):
+    hub.help = {
+        "decision": "choose",
+        "reason": "close",
+        "passages": [PASSAGE, OTHER],
+        "candidates": [],
+    }
+    dispatcher = CollectingDispatcher()
+    events = await answers.ActionOutOfScope().run(dispatcher, weak_faq_turn("swap it"), DOMAIN)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == [
+        '/faq{"faq_topic":"kb:returns#how-long"}',
+        '/faq{"faq_topic":"kb:exchanges#swap"}',
+        "/something_else",
+    ]
+    assert buttons[0]["title"] == "Returns and refunds › How long do I have?"
+    assert slot_events(events) == {"turn_decision": "clarified"}
+
+    dispatcher = CollectingDispatcher()
+    chosen = make_tracker(
+        "", "faq", entities=[{"entity": "faq_topic", "value": "kb:returns#how-long"}]
+    )
+    events = await answers.ActionAnswerFaq().run(dispatcher, chosen, DOMAIN)
+    assert dispatcher.messages[0]["custom"]["source"]["key"] == "returns#how-long"
+    assert slot_events(events) == {"turn_decision": "answered"}
+
+    dispatcher = CollectingDispatcher()
+    gone = make_tracker("", "faq", entities=[{"entity": "faq_topic", "value": "kb:archived#x"}])
+    events = await answers.ActionAnswerFaq().run(dispatcher, gone, DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert slot_events(events) == {"turn_decision": "declined"}
+
+
+async def test_no_good_passage_is_declined_and_off_topic_asks_strictly(hub):
+    dispatcher = CollectingDispatcher()
+    events = await answers.ActionOutOfScope().run(
+        dispatcher, weak_faq_turn("will it rain", "closer_to_off_topic"), DOMAIN
+    )
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert slot_events(events) == {"turn_decision": "declined"}
+    assert hub.calls[-1][2] == {"text": "will it rain", "strict": True}
+
+
+async def test_other_languages_and_other_shops_never_reach_the_help_centre(hub):
+    hub.help = {"decision": "answer", "reason": "x", "passages": [PASSAGE], "candidates": []}
+    for text, reason in (("我想退货", "language"), ("where is my ASOS order", "other_company"),
+                         ("<b>hi</b>", "markup")):  # fmt: skip
+        dispatcher = CollectingDispatcher()
+        await answers.ActionOutOfScope().run(dispatcher, weak_faq_turn(text, reason), DOMAIN)
+        assert "custom" not in dispatcher.messages[0] or not dispatcher.messages[0]["custom"]
+    assert not [c for c in hub.calls if c[1].startswith("/internal/kb/")]
+
+
+async def test_a_turn_answered_from_the_help_centre_is_no_decline_in_a_row(hub):
+    earlier = [
+        user("can I send it back", "out_of_scope"),
+        {"event": "slot", "name": "turn_decision", "value": "answered"},
+    ]
+    dispatcher = CollectingDispatcher()
+    await answers.ActionOutOfScope().run(
+        dispatcher, weak_faq_turn("tell me a joke", "closer_to_off_topic", earlier), DOMAIN
+    )
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"  # not "..._again"
+    declined = [user("a joke", "out_of_scope"), {"event": "slot", "name": "turn_decision",
+                                                  "value": "declined"}]  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await answers.ActionOutOfScope().run(
+        dispatcher, weak_faq_turn("tell me a joke", "closer_to_off_topic", declined), DOMAIN
+    )
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope_again"

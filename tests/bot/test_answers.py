@@ -301,6 +301,18 @@ def test_decision_of_a_turn_from_its_events():
 # --- the actions ---------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def hub_down(monkeypatch):
+    """The help-centre look-up of a declined question fails fast (nothing listens there): the
+    decline is the one the customer gets (the look-up itself: tests/bot/test_actions.py)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HUB_INTERNAL_URL", f"http://127.0.0.1:{port}")
+
+
 def tracker(parse: dict, events: list | None = None) -> Tracker:
     slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
     latest = {"event": "user", "text": parse.get("text"), "parse_data": parse}

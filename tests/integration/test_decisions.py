@@ -24,6 +24,10 @@ DECLINE = "Sorry, I can't help with that: it's outside what I know about."
 ANSWER = "Standard delivery costs £3.95 and takes 3-5 business days."
 
 
+HELP_SOURCE = {"key": "wood-care#scratches", "title": "Wood care", "heading": "Scratches",
+               "url": "/help/wood-care#scratches", "score": 0.52}  # fmt: skip
+
+
 class StandInRasa:
     """Answers like bot/channels.py: replies plus the NLU result and the decision."""
 
@@ -38,6 +42,22 @@ class StandInRasa:
 
     async def webhook(self, request: web.Request) -> web.Response:
         text = (await request.json())["message"]
+        if "engrave" in text:  # a shop question nothing answers
+            nlu = {
+                "intent": {"name": "out_of_scope", "confidence": 1.0},
+                "ood": {"out_of_domain": True, "score": -0.2, "reason": "weak_faq_match"},
+                "decision": "declined",
+            }
+            return web.json_response({"messages": [{"text": DECLINE}], "nlu": nlu})
+        if "scratch" in text:  # answered from the help centre, as Rasa sends it: two messages
+            nlu = {
+                "intent": {"name": "out_of_scope", "confidence": 1.0},
+                "ood": {"out_of_domain": True, "score": -0.1, "reason": "weak_faq_match"},
+                "decision": "answered",
+            }
+            messages = [{"text": "From our help centre: Rub oil along the grain."},
+                        {"custom": {"source": HELP_SOURCE}}]  # fmt: skip
+            return web.json_response({"messages": messages, "nlu": nlu})
         if "rain" in text:
             nlu = {
                 "intent": {"name": "out_of_scope", "confidence": 0.93},
@@ -343,3 +363,43 @@ async def test_decision_figures_and_honest_containment(client, hub, make_staff):
         for reason, count in group["why"].items():
             why[reason] = why.get(reason, 0) + count
     assert why == {"declined": 2, "unhelpful": 1}
+
+
+async def test_help_centre_answers_are_stored_rated_and_reported(client, hub, new_chat, make_staff):
+    from tests.kb_fixture import seed
+
+    wood = {"title": "Wood care", "category": "product-care", "tags": [], "summary": "",
+            "body": "## Scratches\nRub oil along the grain.\n"}  # fmt: skip
+    async with hub.sessions() as db, db.begin():
+        await seed(db, hub.shop.facts, {"wood-care": wood})
+    chat = await new_chat()
+    question, answer = (await chat.send("a scratch on my oak table"))["messages"]
+    assert answer["custom"] == {"source": HELP_SOURCE}  # one answer, its source attached
+    assert answer["rateable"] is True
+    turn = await _stored(hub, question["id"])
+    assert (turn.decision, turn.kb_section, turn.kb_score, turn.faq_topic) == (
+        "answered", "wood-care#scratches", 0.52, None)  # fmt: skip
+    path = f"/api/chat/sessions/{chat.session_id}/messages/{answer['id']}/feedback"
+    response = await client.post(path, json={"helpful": False}, headers=chat.auth)
+    assert response.status == 200
+    for text in ("can you engrave my board", "can you engrave my board?", "do you engrave mugs"):
+        await chat.send(text)
+    await chat.send("will it rain in london tomorrow")  # off-topic: no gap in the help centre
+
+    sam = await make_staff("sam@example.com", role="supervisor")
+    transcript = await sam.get(f"/api/conversations/{chat.session_id}")
+    first = next(m for m in transcript["messages"] if m["sender"] == "customer")
+    assert (first["kb_section"], first["kb_score"]) == ("wood-care#scratches", 0.52)
+    report = await sam.get("/api/kb/report")
+    gaps = {g["text"]: g for g in report["gaps"]}
+    assert gaps["can you engrave my board"]["count"] == 2  # near-duplicates grouped
+    assert gaps["can you engrave my board"]["reasons"] == {"declined": 2}
+    assert gaps["do you engrave mugs"]["count"] == 1
+    assert gaps["a scratch on my oak table"]["reasons"] == {"unhelpful": 1}
+    assert not [g for g in report["gaps"] if "rain" in g["text"]]
+    [article] = report["articles"]
+    assert (article["slug"], article["bot_answers"], article["bot_helpful"]) == (
+        "wood-care", 1, {"up": 0, "down": 1})  # fmt: skip
+    assert article["bot_helpfulness"] == 0.0
+    agent = await make_staff("dana@example.com")
+    await agent.get("/api/kb/report", expect=403)

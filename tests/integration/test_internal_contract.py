@@ -7,7 +7,7 @@ called here at least once, successfully and with a refusal; a new route must be 
 
 from __future__ import annotations
 
-from tests import contract
+from tests import contract, kb_fixture
 from ticketing import demo
 
 from .conftest import INTERNAL_TOKEN, verified
@@ -18,6 +18,7 @@ AUTH = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
 async def test_every_internal_answer_is_the_documented_one(client, hub, new_chat):
     async with hub.sessions() as db, db.begin():
         await demo.seed_orders(db)
+        await kb_fixture.seed(db, hub.shop.facts)
     ann = await new_chat(customer=verified("ann@example.com", "Ann Smith"))
     sid = ann.session_id
     calls = [
@@ -46,6 +47,10 @@ async def test_every_internal_answer_is_the_documented_one(client, hub, new_chat
         ("POST", f"/internal/conversations/{sid}/customer", None, {"email": "nope"}),
         ("GET", "/internal/privacy/forgotten", {"after": "0"}, None),
         ("GET", "/internal/privacy/forgotten", {"limit": "0"}, None),
+        ("POST", "/internal/kb/answer", None, {"text": "how long do returns take"}),
+        ("POST", "/internal/kb/answer", None, {"text": ""}),
+        ("GET", "/internal/kb/passage", {"key": "gift-cards#how-long-is-a-gift-card-valid"}, None),
+        ("GET", "/internal/kb/passage", {"key": "gift-cards#nowhere"}, None),
         ("GET", "/internal/openapi.json", None, None),
     ]
     problems, statuses = [], {}

@@ -103,6 +103,30 @@ def test_parse_turn_maps_rasa_messages_and_nlu():
     assert turn.entities[0]["value"] == "NW-1"
 
 
+def test_a_help_centre_quote_keeps_its_source_and_names_the_section():
+    source = {"key": "returns#how-long", "title": "Returns", "url": "/help/returns#how-long",
+              "score": 0.74}  # fmt: skip
+    turn = parse_turn(
+        {
+            "messages": [
+                {"recipient_id": "x", "text": "From our help centre: You have 30 days."},
+                {"recipient_id": "x", "custom": {"source": source}},
+            ],
+            "nlu": {
+                "intent": {"name": "out_of_scope", "confidence": 1.0},
+                "response_selector": {
+                    "faq": {"response": {"intent_response_key": "faq/returns", "confidence": 0.2}}
+                },
+                "decision": "answered",
+            },
+        }
+    )
+    [reply] = turn.replies  # Rasa's two messages are one answer
+    assert reply.text.endswith("30 days.") and reply.custom == {"source": source}
+    assert (turn.kb_section, turn.kb_score) == ("returns#how-long", 0.74)
+    assert turn.faq_topic is None  # the weak FAQ topic was not what answered
+
+
 def test_the_hub_runs_on_current_releases_without_rasa():
     """Issue 11.1: the hub's environment is its own (make test runs this file in .venv-hub)."""
     import importlib.util

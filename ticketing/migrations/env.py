@@ -14,8 +14,8 @@ config = context.config
 target_metadata = Base.metadata
 
 
-# Full-text search objects live in migration 0002 only (dialect-specific DDL).
-FTS_OBJECTS = ("messages_fts", "ix_messages_text_fts")
+# Full-text search objects live in migrations 0002 and 0007 only (dialect-specific DDL).
+FTS_OBJECTS = ("messages_fts", "ix_messages_text_fts", "kb_sections_fts", "kb_fts_", "ix_kb_fts")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -1,5 +1,6 @@
-"""The background rounds: SLA scan, auto-assignment, outbox delivery (``tick``), and once a
-day the privacy retention run (``services/privacy.py``).
+"""The background rounds: SLA scan, auto-assignment, outbox delivery, the vectors of newly
+published help-centre sections (``tick``), and once a day the privacy retention run
+(``services/privacy.py``).
 
 Every hub instance runs them (``ticketing/web/worker.py`` schedules them every
 ``WORKER_INTERVAL`` seconds); each step is safe to run on several instances at once (the SLA
@@ -18,7 +19,7 @@ from .. import tickets
 from ..bus import QUEUE_CHANNEL, SUPERVISOR_CHANNEL, ticket_channel
 from ..context import Hub
 from ..models import utcnow
-from . import desk, privacy
+from . import desk, knowledge, privacy
 from .delivery import deliver_due
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class TickResult:
     sla_changes: list[dict[str, Any]] = field(default_factory=list)
     delivered: int = 0
     assigned: int = 0
+    embedded: int = 0  # help-centre sections that got their vectors
     retention: dict[str, Any] | None = None  # what the day's retention run removed
 
 
@@ -75,6 +77,10 @@ async def tick(hub: Hub, now: datetime | None = None) -> TickResult:
         result.delivered = await deliver_due(hub, now)
     except Exception:
         log.exception("outbox delivery failed")
+    try:
+        result.embedded = await knowledge.embed_pending(hub)
+    except Exception:
+        log.exception("embedding help-centre sections failed")
     return result
 
 

@@ -416,6 +416,7 @@ async def _bot_turn(
             turn.ood_reason,
         )
         stored.faq_topic, stored.faq_confidence = turn.faq_topic, turn.faq_confidence
+        stored.kb_section, stored.kb_score = turn.kb_section, turn.kb_score
         replies = _bot_messages(conversation.id, turn, customer_message.id)
         if replies and rateable(turn):
             # "Was this helpful?" goes under the answer itself (the last text of the turn)
@@ -434,8 +435,8 @@ async def _bot_turn(
 
 
 def rateable(turn: BotTurn) -> bool:
-    """The customer may rate the answer: a FAQ topic the assistant answered."""
-    return turn.decision == "answered" and bool(turn.faq_topic)
+    """The customer may rate the answer: a FAQ topic or help-centre section it answered."""
+    return turn.decision == "answered" and bool(turn.faq_topic or turn.kb_section)
 
 
 def _bot_messages(conversation_id: int, turn: BotTurn, reply_to: int | None) -> list[Message]:

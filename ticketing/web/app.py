@@ -24,6 +24,7 @@ from . import (
     chat_views,
     console_pages,
     health,
+    help_views,
     internal_views,
     openapi,
     pages,
@@ -89,15 +90,26 @@ async def _close_websockets(app: web.Application) -> None:
 # middleware (the chat API answers CORS, the staff API reads the session cookie and checks
 # CSRF, the internal API wants its token); pages and static files are the root's.
 AUDIENCES = {
-    # prefix: (modules, middlewares)
-    "/api/chat": ((chat_views,), (cors,)),
-    "/internal": ((internal_views,), (internal_views.internal_auth,)),
+    # prefix: (route tables, middlewares)
+    "/api/chat": ((chat_views.routes, help_views.chat_routes), (cors,)),
+    "/internal": (
+        (internal_views.routes, help_views.internal_routes),
+        (internal_views.internal_auth,),
+    ),
     "/api": (
-        (auth_views, agent_views, report_views, privacy_views, webhook_views, openapi),
+        (
+            auth_views.routes,
+            agent_views.routes,
+            report_views.routes,
+            privacy_views.routes,
+            webhook_views.routes,
+            help_views.staff_routes,
+            openapi.routes,
+        ),
         (staff_session, mask_personal_data),
     ),
 }
-PAGES = (health, pages, console_pages, survey_views)
+PAGES = (health.routes, pages.routes, help_views.pages, console_pages.routes, survey_views.routes)
 
 
 def init_app(settings: Settings | None = None) -> web.Application:
@@ -109,14 +121,14 @@ def init_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_hub_ctx)
     app.cleanup_ctx.append(worker_ctx)  # after _hub_ctx: it needs app[HUB]
     app.on_shutdown.append(_close_websockets)
-    for module in PAGES:
-        app.router.add_routes(module.routes)
+    for table in PAGES:
+        app.router.add_routes(table)
     app.router.add_static("/static/", pages.STATIC, name="static")
     # longest prefix first: /api/chat before /api
-    for prefix, (modules, middlewares) in AUDIENCES.items():
+    for prefix, (tables, middlewares) in AUDIENCES.items():
         audience = web.Application(middlewares=list(middlewares), client_max_size=MAX_BODY_BYTES)
-        for module in modules:
-            audience.router.add_routes(module.routes)
+        for table in tables:
+            audience.router.add_routes(table)
         app.add_subapp(prefix, audience)
     return app
 

@@ -1,0 +1,1 @@
+"""The help centre: articles (versions, Markdown with shop facts), search, answers."""
