@@ -87,7 +87,7 @@ PARAPHRASED = [
         "caring-for-wooden-furniture#scratches-and-rings",
     ),
     ("when does the money come back to my card", "returns-and-refunds#when-will-i-get-my-refund"),
-    ("what is the most I can put on a voucher", "gift-cards#gift-card-values"),
+    ("is there a maximum value for vouchers", "gift-cards#gift-card-values"),
 ]
 
 OFF_TOPIC = [

@@ -51,14 +51,10 @@ async def test_lexical_semantic_and_combined_ranking(running, kb_database):
             await kb_fixture.seed(db, facts)
         async with sessions() as db, db.begin():
             sections = list((await db.execute(select(ArticleSection))).scalars())
-            vectors = await rasa.embed(
-                [
-                    f"{s.title}: {s.heading}. {s.body}" if s.heading else f"{s.title}. {s.body}"
-                    for s in sections
-                ]  # fmt: skip
-            )
-            for section, vector in zip(sections, vectors, strict=True):
-                section.vector = search.to_blob(vector)
+            texts = [t for s in sections for t in search.section_texts(s.title, s.heading, s.body)]
+            vectors = await rasa.embed(texts)
+            for index, section in enumerate(sections):
+                section.vector = search.to_blob(vectors[2 * index], vectors[2 * index + 1])
         questions = [q for q, _ in LEXICAL + PARAPHRASED] + OFF_TOPIC
         question_vectors = dict(zip(questions, await rasa.embed(questions), strict=True))
 
