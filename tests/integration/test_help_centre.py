@@ -241,3 +241,23 @@ async def test_search_needs_a_question(client):
     # words the index cannot match are no error, just no result
     odd = await client.get("/api/chat/help/search", params={"q": '"* OR NEAR( -- ;'})
     assert odd.status == 200 and (await odd.json())["results"] == []
+
+
+async def test_a_changed_shop_fact_reaches_the_page_and_the_index(client, editor, hub):
+    from dataclasses import replace as replaced
+
+    from ticketing.services import background
+
+    await publish_all(editor, {"gift-cards": ARTICLES["gift-cards"]})
+    assert (await background.tick(hub)).reindexed == 0  # the index says what the facts say
+    facts = hub.shop.facts
+    changed = {**facts, "gift_cards": {**facts["gift_cards"], "valid_months": 36}}
+    object.__setattr__(hub, "shop", replaced(hub.shop, facts=changed))
+    html = await (await client.get("/help/gift-cards")).text()
+    assert "valid for 36 months" in html  # the page is rendered with today's facts
+    hub.next_runs.pop("kb_refresh", None)  # as after a restart
+    assert (await background.tick(hub)).reindexed == 1
+    found = await (
+        await client.get("/api/chat/help/search", params={"q": "how long is a gift card valid"})
+    ).json()
+    assert "valid for 36 months" in found["results"][0]["quote"]

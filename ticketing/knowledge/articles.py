@@ -233,6 +233,29 @@ async def publish(
     return await index(db, article, facts)
 
 
+def _sections(live: ArticleVersion, facts: dict[str, Any]):
+    return [s for s in split_sections(fill_facts(live.body, facts)) if s.text]
+
+
+async def index_is_current(db: AsyncSession, article: Article, facts: dict[str, Any]) -> bool:
+    """Whether the indexed sections are those of the live version with today's facts."""
+    live = await version_row(db, article.id, article.published_version)
+    stored = (
+        await db.execute(
+            select(
+                ArticleSection.version,
+                ArticleSection.anchor,
+                ArticleSection.title,
+                ArticleSection.body,
+            )  # fmt: skip
+            .where(ArticleSection.article_id == article.id)
+            .order_by(ArticleSection.position)
+        )
+    ).all()
+    expected = [(live.version, s.anchor, live.title, s.text) for s in _sections(live, facts)]
+    return [tuple(row) for row in stored] == expected
+
+
 async def index(db: AsyncSession, article: Article, facts: dict[str, Any]) -> list[ArticleSection]:
     """The search-index rows of ``article``'s live version, with today's shop facts."""
     await db.execute(delete(ArticleSection).where(ArticleSection.article_id == article.id))
@@ -240,9 +263,7 @@ async def index(db: AsyncSession, article: Article, facts: dict[str, Any]) -> li
         return []
     live = await version_row(db, article.id, article.published_version)
     rows = []
-    for section in split_sections(fill_facts(live.body, facts)):
-        if not section.text:
-            continue
+    for section in _sections(live, facts):
         row = ArticleSection(
             article_id=article.id,
             version=live.version,

@@ -25,6 +25,9 @@ from .delivery import deliver_due
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY = timedelta(days=1)
+# the help centre's index holds the shop's facts as they were when an article was indexed:
+# on the first round (a restart after shop.yml changed) and daily, stale sections are redone
+KB_REFRESH_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -35,6 +38,7 @@ class TickResult:
     delivered: int = 0
     assigned: int = 0
     embedded: int = 0  # help-centre sections that got their vectors
+    reindexed: int = 0  # published articles re-indexed with today's shop facts
     retention: dict[str, Any] | None = None  # what the day's retention run removed
 
 
@@ -78,17 +82,26 @@ async def tick(hub: Hub, now: datetime | None = None) -> TickResult:
     except Exception:
         log.exception("outbox delivery failed")
     try:
+        if _due(hub, "kb_refresh", now, KB_REFRESH_EVERY):
+            result.reindexed = await knowledge.refresh_index(hub)
         result.embedded = await knowledge.embed_pending(hub)
     except Exception:
-        log.exception("embedding help-centre sections failed")
+        log.exception("indexing help-centre sections failed")
     return result
+
+
+def _due(hub: Hub, job: str, now: datetime | None, every: timedelta) -> bool:
+    """Whether ``job`` runs in this round: the first round, then once every ``every``."""
+    moment = now or utcnow()
+    due = hub.next_runs.get(job)
+    if due is not None and moment < due:
+        return False
+    hub.next_runs[job] = moment + every
+    return True
 
 
 async def _daily_retention(hub: Hub, now: datetime | None) -> dict[str, Any] | None:
     """The retention run on the first round, then once every ``RETENTION_EVERY``."""
-    moment = now or utcnow()
-    due = hub.next_runs.get("retention")
-    if due is not None and moment < due:
+    if not _due(hub, "retention", now, RETENTION_EVERY):
         return None
-    hub.next_runs["retention"] = moment + RETENTION_EVERY
-    return await privacy.run_retention(hub, now=moment)
+    return await privacy.run_retention(hub, now=now or utcnow())

@@ -182,6 +182,30 @@ async def embed_pending(hub: Hub, article_id: int | None = None) -> int:
     return len(ids)
 
 
+async def refresh_index(hub: Hub) -> int:
+    """Re-index every published article whose indexed sections no longer say what today's
+    shop facts make them say (shop.yml changed); how many were re-indexed."""
+    async with hub.sessions() as db:
+        ids = [article.id for article in await articles.listing(db, status="published")]
+    changed = 0
+    for article_id in ids:
+        async with unit_of_work(hub) as uow:
+            article = await articles.get(uow.db, article_id, lock=True)
+            try:
+                if article.status != "published" or await articles.index_is_current(
+                    uow.db, article, _facts(hub)
+                ):
+                    continue
+                await articles.index(uow.db, article, _facts(hub))
+            except MarkdownError as exc:
+                log.error("help centre: %s cannot be indexed: %s", article.slug, exc)
+                continue
+            changed += 1
+    if changed:
+        log.info("help centre: %d articles re-indexed with the current shop facts", changed)
+    return changed
+
+
 async def _question_vector(hub: Hub, question: str) -> list[float] | None:
     try:
         return (await hub.rasa.embed([question], timeout=3.0))[0]
