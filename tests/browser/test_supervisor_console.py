@@ -673,7 +673,9 @@ def test_filters_change_the_transcript_list_and_a_transcript_shows_the_nlu(
     )
     source = page.get_by_label("Source (report or transcript link)")
     expect(source).to_have_value(re.compile(r"/supervisor#transcript=" + hub.sessions["ann"]))
-    page.get_by_label("Title").fill("Explain delivery times before customers ask")
+    page.locator("#action-form").get_by_label("Title").fill(
+        "Explain delivery times before customers ask"
+    )
     page.get_by_label("Responsible department").fill("Support")
     page.get_by_label("Owner").fill("Bot trainer")
     page.get_by_label("Acceptance criteria").fill("Order-status questions down 20 %")

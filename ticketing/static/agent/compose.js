@@ -1,7 +1,9 @@
 /*
- * Agent console: the reply composer: canned responses, quick buttons, the typing signal.
+ * Agent console: the reply composer: canned responses ("/shortcut"), help-centre links
+ * ("/kb words": GET /api/kb/search, the chosen section inserted as "Title › Heading: URL"),
+ * quick buttons, the typing signal.
  */
-import { ACTIVE, api, CANNED_STALE_MS, clear, h, label, MAX_BUTTONS, MAX_LENGTH, showError, state, t, toast, TYPING_EVERY_MS, ui } from "./core.js";
+import { ACTIVE, api, CANNED_STALE_MS, clear, h, KB_MIN_CHARS, KB_SEARCH_MS, label, MAX_BUTTONS, MAX_LENGTH, showError, state, t, toast, TYPING_EVERY_MS, ui } from "./core.js";
 import { live } from "./events.js";
 import { canWrite } from "./ticket.js";
 import { addMessages, scrollToBottom } from "./transcript.js";
@@ -95,6 +97,8 @@ function shortcutAtCaret() {
 }
 
 export function updateSuggest() {
+  var kbQuery = kbAtCaret();
+  if (kbQuery) return updateKb(kbQuery);
   var found = shortcutAtCaret();
   if (!found) return closeSuggest();
   var matches = state.canned
@@ -113,14 +117,16 @@ export function updateSuggest() {
     });
   }
   if (!matches.length) return closeSuggest();
-  var index = state.suggest ? Math.min(state.suggest.index, matches.length - 1) : 0;
-  state.suggest = { items: matches, index: index, start: found.start, end: found.end };
+  var index = state.suggest && state.suggest.kind === "canned" ? Math.min(state.suggest.index, matches.length - 1) : 0;
+  state.suggest = { kind: "canned", items: matches, index: index, start: found.start, end: found.end };
   renderSuggest();
 }
 
 export function renderSuggest() {
   var s = state.suggest;
   clear(ui.suggest);
+  ui.suggest.setAttribute("aria-label", t(s.kind === "kb" ? "kbLabel" : "cannedLabel"));
+  if (s.kind === "kb") return renderKbSuggest(s);
   s.items.forEach(function (c, i) {
     ui.suggest.appendChild(
       h(
@@ -151,24 +157,130 @@ export function renderSuggest() {
 
 export function closeSuggest() {
   state.suggest = null;
+  clearTimeout(kb.timer);
+  kb.seq++; // a search still on its way opens nothing
   ui.suggest.hidden = true;
   clear(ui.suggest);
   ui.replyInput.setAttribute("aria-expanded", "false");
   ui.replyInput.removeAttribute("aria-activedescendant");
 }
 
+/** Inserts the chosen suggestion: a canned response's text, or a help-centre link. */
 export function insertCanned() {
   var s = state.suggest;
   if (!s) return;
   var chosen = s.items[s.index];
+  var text = s.kind === "kb" ? kbLink(chosen) : chosen.text;
   var input = ui.replyInput;
   var value = input.value;
-  input.value = value.slice(0, s.start) + chosen.text + value.slice(s.end);
-  var caret = s.start + chosen.text.length;
+  input.value = value.slice(0, s.start) + text + value.slice(s.end);
+  var caret = s.start + text.length;
   input.setSelectionRange(caret, caret);
   closeSuggest();
   refreshComposer();
   input.focus();
+}
+
+// ---------------------------------------------------------------------------------------
+// "/kb words": the help centre's best sections, inserted as links
+// ---------------------------------------------------------------------------------------
+
+var kb = { timer: null, seq: 0, query: null, results: null };
+
+/** The "/kb words" right before the caret (on its line), if any. */
+function kbAtCaret() {
+  var input = ui.replyInput;
+  var caret = input.selectionStart;
+  if (caret == null || caret !== input.selectionEnd) return null;
+  var match = /(^|\s)\/kb[ \t]+([^\n]*)$/i.exec(input.value.slice(0, caret));
+  if (!match) return null;
+  return { query: match[2].trim().slice(0, 200), start: caret - match[0].length + match[1].length, end: caret };
+}
+
+/** True while the caret ends a "/kb ..." search: Enter chooses a result, never sends it. */
+export function atKbQuery() {
+  return !!kbAtCaret();
+}
+
+/** "Returns and refunds › How long do I have?: https://hub.example/help/returns#how-long" */
+export function kbLink(result) {
+  var url = new URL(result.url, window.location.origin).href;
+  return (result.heading ? result.title + " \u203a " + result.heading : result.title) + ": " + url;
+}
+
+function kbStatus(text) {
+  state.suggest = null;
+  clear(ui.suggest);
+  ui.suggest.setAttribute("aria-label", t("kbLabel"));
+  ui.suggest.appendChild(h("li", { role: "option", "aria-disabled": "true", class: "suggest-status", text: text }));
+  ui.suggest.hidden = false;
+  ui.replyInput.setAttribute("aria-expanded", "true");
+  ui.replyInput.removeAttribute("aria-activedescendant");
+}
+
+function updateKb(found) {
+  clearTimeout(kb.timer);
+  if (Array.from(found.query).length < KB_MIN_CHARS) {
+    kb.seq++;
+    return kbStatus(t("kbHint"));
+  }
+  if (found.query === kb.query && kb.results) return showKbResults(found, kb.results);
+  if (!state.suggest || state.suggest.kind !== "kb") kbStatus(t("kbSearching"));
+  kb.timer = setTimeout(function () {
+    searchKb(found.query);
+  }, KB_SEARCH_MS);
+}
+
+function searchKb(query) {
+  var seq = ++kb.seq;
+  api("GET", "/api/kb/search?q=" + encodeURIComponent(query))
+    .then(function (data) {
+      if (seq !== kb.seq) return;
+      kb.query = query;
+      kb.results = (data && data.results) || [];
+      var found = kbAtCaret();
+      if (found && found.query === query && document.activeElement === ui.replyInput) showKbResults(found, kb.results);
+    })
+    .catch(function (error) {
+      if (seq === kb.seq && kbAtCaret()) kbStatus(t("kbSearchFailed", { message: error.message }));
+    });
+}
+
+function showKbResults(found, results) {
+  if (!results.length) return kbStatus(t("kbNoResults", { query: found.query }));
+  var index = state.suggest && state.suggest.kind === "kb" ? Math.min(state.suggest.index, results.length - 1) : 0;
+  state.suggest = { kind: "kb", items: results, index: index, start: found.start, end: found.end };
+  renderSuggest();
+}
+
+function renderKbSuggest(s) {
+  s.items.forEach(function (result, i) {
+    ui.suggest.appendChild(
+      h(
+        "li",
+        {
+          role: "option",
+          id: "kb-option-" + i,
+          class: "suggest-item suggest-item--kb" + (i === s.index ? " is-selected" : ""),
+          "aria-selected": i === s.index ? "true" : "false",
+          "data-url": result.url,
+          onmousedown: function (event) {
+            event.preventDefault(); // keep the focus in the textarea
+            s.index = i;
+            insertCanned();
+          },
+        },
+        [
+          h("span", { class: "suggest-title", text: result.title }),
+          h("span", { class: "suggest-heading", text: result.heading ? "\u203a " + result.heading : "" }),
+          h("span", { class: "suggest-text", text: result.quote || "" }),
+        ]
+      )
+    );
+  });
+  ui.suggest.hidden = false;
+  ui.replyInput.setAttribute("aria-expanded", "true");
+  ui.replyInput.setAttribute("aria-activedescendant", "kb-option-" + s.index);
 }
 
 export function renderQuickButtons() {

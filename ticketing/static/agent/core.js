@@ -32,6 +32,8 @@ export var POLL_MS = 5000; // polling interval while the WebSocket is down
 export var TYPING_EVERY_MS = 2000; // at most one typing signal per 2 s
 export var TYPING_SHOWN_MS = 4000; // how long "typing…" stays after the last signal
 export var CANNED_STALE_MS = 30000;
+export var KB_SEARCH_MS = 250; // "/kb words" searches this long after the last keystroke
+export var KB_MIN_CHARS = 2;
 export var SAFETY_REFRESH_MS = 60000;
 export var MAX_LENGTH = 2000;
 export var MAX_BUTTONS = 6;
@@ -108,7 +110,7 @@ export var state = {
   lastTypingSent: 0,
   typingTimer: null,
   quickButtons: [],
-  suggest: null, // {items, index, start, end} while canned suggestions are open
+  suggest: null, // {kind: "canned"|"kb", items, index, start, end} while suggestions are open
   audio: null,
   leaving: false, // signing out or sent to the sign-in page
 };

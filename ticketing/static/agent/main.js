@@ -3,7 +3,7 @@
  */
 import { $, api, clear, client, goToLogin, h, label, PRESENCE, refreshMe, SAFETY_REFRESH_MS, setConnection, showError, state, t, toast, ui } from "./core.js";
 import { closeDialog, finishConfirm, submitResolve, submitTransfer, syncTransferMode } from "./actions.js";
-import { addQuickButton, closeSuggest, insertCanned, loadCanned, refreshComposer, renderSuggest, sendReply, sendTyping, updateSuggest } from "./compose.js";
+import { addQuickButton, atKbQuery, closeSuggest, insertCanned, loadCanned, refreshComposer, renderSuggest, sendReply, sendTyping, updateSuggest } from "./compose.js";
 import { live } from "./events.js";
 import { selectTab, submitNote } from "./notes.js";
 import { refreshQueue } from "./queue.js";
@@ -67,7 +67,9 @@ function wire() {
   });
   ui.replyInput.addEventListener("click", updateSuggest);
   ui.replyInput.addEventListener("blur", function () {
-    setTimeout(closeSuggest, 150);
+    setTimeout(function () {
+      if (document.activeElement !== ui.replyInput) closeSuggest(); // unless the focus came back
+    }, 150);
   });
   ui.replyInput.addEventListener("focus", function () {
     loadCanned(false);
@@ -94,9 +96,14 @@ function wire() {
         return;
       }
     }
+    if (event.key === "Escape" && !ui.suggest.hidden) {
+      event.preventDefault(); // a "/kb" hint or "no results" line
+      closeSuggest();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !composing) {
       event.preventDefault();
-      sendReply();
+      if (!atKbQuery()) sendReply(); // "/kb words" is a search, never a message
     }
   });
 

@@ -1,22 +1,24 @@
 /*
  * Supervisor console (/supervisor): dashboard, transcripts, complaint and satisfaction
- * reports, agent performance, the NLU review loop and improvement actions. This module holds
- * what every part shares: configuration and translations, formatting helpers, the page's
- * state, the API client, the DOM references and the notices. One module per tab (or part) of
- * the page sits beside it; main.js wires them.
+ * reports, agent performance, the NLU review loop, improvement actions and the help-centre
+ * editor. This module holds what every part shares: configuration and translations,
+ * formatting helpers, the page's state, the API client, the DOM references and the notices.
+ * One module per tab (or part) of the page sits beside it; main.js wires them.
  *
  * Native ES modules, no dependencies and no build step; charts are inline SVG drawn by
  * charts.js, the helpers and the API client it shares with the agent console are in
  * console-common.js and the live connection in live.js. It reads the supervisor API
- * (GET /api/reports/*, /api/conversations, /api/nlu/*, /api/improvement-actions; session
- * cookie, every write with the X-CSRF-Token header) and keeps the live queue figures current
- * through the agent WebSocket (/api/agent/ws), polling GET /api/queue every 10 s while the
- * socket is down.
+ * (GET /api/reports/*, /api/conversations, /api/nlu/*, /api/improvement-actions, /api/kb/*;
+ * session cookie, every write with the X-CSRF-Token header) and keeps the live queue figures
+ * current through the agent WebSocket (/api/agent/ws), polling GET /api/queue every 10 s
+ * while the socket is down.
  *
  * Every visible string comes from the page's translation table (#console-data, built by
  * ticketing/web/console_pages.py from locales/<locale>/console.json), and so do the enums it
  * lists; text from customers, staff and the API is only ever inserted with textContent / text
- * nodes, never as HTML.
+ * nodes, never as HTML. The one exception is the help-centre editor's preview: the HTML the
+ * hub rendered from an article's Markdown (POST /api/kb/preview, sanitised there: raw HTML
+ * escaped, unsafe links dropped), in kb-editor.js.
  */
 import * as HC from "../console-common.js";
 
@@ -36,7 +38,7 @@ export var LIVE_POLL_MS = 10000;
 export var PER_PAGE = 25;
 export var REVIEW_LIMIT = 100;
 export var PERIOD_KEY = "hd-supervisor-period";
-export var TABS = ["dashboard", "transcripts", "complaints", "satisfaction", "agents", "improve", "actions"];
+export var TABS = ["dashboard", "transcripts", "complaints", "satisfaction", "agents", "improve", "help", "actions"];
 export var OUTCOMES = ["contained", "escalated", "abandoned_bot", "abandoned_queue", "ongoing"];
 export var DECISIONS = ENUMS.decisions || [];
 export var DECISION_BADGE = { answered: "badge--ok", clarified: "badge--warn", declined: "badge--bad", handed_off: "badge--warn" };

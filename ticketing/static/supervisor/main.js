@@ -4,6 +4,7 @@
 import { $, addDays, client, goToLogin, load, localToday, PERIOD_KEY, refreshMe, showError, state, ui, validDate } from "./core.js";
 import { openActionForm, reportSource, submitAction } from "./actions.js";
 import { loadLabels, loadReview } from "./improve.js";
+import { wireKb } from "./kb.js";
 import { applyPreset, setPeriod, updateExportLinks } from "./period.js";
 import { wirePrivacy } from "./privacy.js";
 import { refreshLive, setConnection, socket, startLive, stopLive } from "./queue.js";
@@ -107,6 +108,7 @@ function wire() {
     });
   });
   wirePrivacy();
+  wireKb();
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && !socket.isLive()) refreshLive();
   });

@@ -1,5 +1,6 @@
 /*
- * Supervisor console: the tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION).
+ * Supervisor console: the tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION,
+ * and the help centre's #kb=ID and #kb-new?title=..&body=.., read by kb.js).
  */
 import { $, state, TABS, validDate } from "./core.js";
 import { loadActions } from "./actions.js";
@@ -7,13 +8,14 @@ import { loadAgentsReport } from "./agents.js";
 import { loadComplaints } from "./complaints.js";
 import { loadSummary } from "./dashboard.js";
 import { loadLabels, loadReview } from "./improve.js";
+import { KB_TAB, loadKb, routeKb } from "./kb.js";
 import { periodKey, setPeriod } from "./period.js";
 import { hasPrivacyTab, loadPrivacy, PRIVACY_TAB } from "./privacy.js";
 import { loadSatisfaction } from "./satisfaction.js";
 import { loadConversations, loadPeople, openConversation } from "./transcripts.js";
 
 // ---------------------------------------------------------------------------------------
-// Tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION)
+// Tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION, #kb=ID, #kb-new?..)
 // ---------------------------------------------------------------------------------------
 
 /** The tabs the signed-in user has: the reports, and the privacy tab for admins. */
@@ -54,6 +56,10 @@ export function loadTab(tab) {
     loadActions();
     return;
   }
+  if (tab === KB_TAB) {
+    loadKb(); // the articles, whatever the period
+    return;
+  }
   if (tab === PRIVACY_TAB) {
     if (hasPrivacyTab()) loadPrivacy(); // the newest entries, whatever the period
     return;
@@ -73,6 +79,7 @@ export function loadTab(tab) {
 var ALIASES = { "report=summary": "dashboard", "report=dashboard": "dashboard", "report=nlu": "improve" };
 
 export function route() {
+  if (routeKb(window.location.hash.replace(/^#/, ""))) return; // its own encoding (URLSearchParams)
   var hash = decodeURIComponent(window.location.hash.replace(/^#/, ""));
   var parts = hash.split("&");
   var head = parts[0];
