@@ -11,6 +11,7 @@ tries again: the assistant uses a new article within a round of the worker, no r
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 EMBED_MODEL = "all-MiniLM-L6-v2"
 MAX_QUESTION_CHARS = 500
 EMBED_ROUND = 256  # sections embedded per background round
+EMBED_RETRY = timedelta(minutes=1)  # after the encoder failed
 
 
 def _facts(hub: Hub) -> dict[str, Any]:
@@ -165,9 +167,12 @@ async def embed_pending(hub: Hub, article_id: int | None = None) -> int:
             return 0
         texts = [t for row in rows for t in search.section_texts(row.title, row.heading, row.body)]
         ids = [row.id for row in rows]
+    if article_id is None and utcnow() < hub.next_runs.get("kb_embed", utcnow()):
+        return 0  # the encoder failed a moment ago: the worker tries again after a pause
     try:
         vectors = await hub.rasa.embed(texts)
     except RasaUnavailable as exc:
+        hub.next_runs["kb_embed"] = utcnow() + EMBED_RETRY
         log.warning("help centre: %d sections wait for their vectors (%s)", len(ids), exc)
         return 0
     now = utcnow()
