@@ -8,13 +8,15 @@
  * tab read-only: canEditKb() asks the role GET /api/auth/me answered (state.me), and the hub
  * refuses their writes in any case.
  *
- * Addresses: #help (the list), #kb=ID (that article in the editor) and
+ * Addresses: #help (the list), #kb=ID (that article in the editor),
  * #kb-new?title=..&body=.. (a new article, pre-filled: "create an article from this
- * question"); other modules call openNewArticle({title, body}) for the same.
+ * question"; other modules call openNewArticle({title, body}) for the same) and #kb-report
+ * (the tab's second view, the help centre's report: kb-report.js).
  */
 import { $, clear, fetchReport, fmtCount, h, label, query, state, t, timeNode, toast } from "./core.js";
 import { editorIsDirty, openArticleEditor, openNewEditor, setCategories, wireEditor } from "./kb-editor.js";
 import { wireHistory } from "./kb-history.js";
+import { kbReportShown, refreshKbReport, REPORT_HASH, showKbReport, wireKbReport } from "./kb-report.js";
 import { selectTab } from "./tabs.js";
 
 export var KB_TAB = "help";
@@ -35,9 +37,9 @@ export function canEditKb() {
 // The list
 // ---------------------------------------------------------------------------------------
 
-/** The tab was selected: the controls the user's role allows, and the list (again). */
+/** The tab was selected: the controls the user's role allows, the list and the report (again). */
 export function loadKb() {
-  $("kb-new").hidden = !canEditKb();
+  refreshKbReport(); // the view switch, "New article", and the report when it is shown
   return loadKbList();
 }
 
@@ -119,6 +121,7 @@ function unsavedFirst() {
 
 /** Opens article ``id`` in the editor (not over unsaved changes to another one). */
 export function openArticle(id) {
+  if (kbReportShown()) showKbReport(false); // the editor is beside the list
   if (editorIsDirty()) return id === kb.selected || unsavedFirst(); // never lose an edit
   markSelected(id);
   history.replaceState(null, "", "#kb=" + id);
@@ -137,14 +140,20 @@ export function openNewArticle(prefill) {
     toast(t("sup.kb.readOnly"), "error");
     return false;
   }
+  if (kbReportShown()) showKbReport(false); // the editor is beside the list (#help or #kb=ID)
   if (editorIsDirty()) return unsavedFirst();
   markSelected(null);
   openNewEditor({ title: String(prefill.title || ""), body: String(prefill.body || "") });
   return true;
 }
 
-/** The help centre's addresses (#kb=ID, #kb-new?title=..&body=..); false for any other. */
+/** The help centre's addresses (#kb=ID, #kb-new?title=..&body=.., #kb-report); false for any other. */
 export function routeKb(hash) {
+  if (hash === REPORT_HASH) {
+    showKbReport(true, { keepHash: true, noLoad: true }); // the tab's load reads it
+    selectTab(KB_TAB, { keepHash: true });
+    return true;
+  }
   var match = /^kb=(\d+)$/.exec(hash);
   if (match) {
     selectTab(KB_TAB, { keepHash: true });
@@ -181,4 +190,5 @@ export function wireKb() {
   });
   wireEditor();
   wireHistory();
+  wireKbReport();
 }

@@ -1,6 +1,6 @@
 /*
  * Supervisor console: the tabs and the address (#tab, #tab&from=..&to=.., #transcript=SESSION,
- * and the help centre's #kb=ID and #kb-new?title=..&body=.., read by kb.js).
+ * and the help centre's #kb=ID, #kb-new?title=..&body=.. and #kb-report, read by kb.js).
  */
 import { $, state, TABS, validDate } from "./core.js";
 import { loadActions } from "./actions.js";
