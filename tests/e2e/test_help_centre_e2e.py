@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -129,6 +130,20 @@ async def test_the_bot_answers_from_a_new_article_and_stops_when_it_is_archived(
     editor.call("POST", f"/api/kb/articles/{article['id']}/archive", {"version": 1})
     third = await customer_factory()
     assert await _answer_sources(third, ENGRAVING_QUESTION) == []
+
+
+async def test_the_worker_embeds_the_imported_help_centre(running):
+    """demo-data imported the demo shop's articles without vectors; the hub's worker asks the
+    Rasa server for them in its rounds (WORKER_INTERVAL, 5 s; ~500 texts take a while on a
+    loaded machine)."""
+    for _ in range(180):
+        waiting, total = query(running, "SELECT sum(vector IS NULL), count(*) FROM kb_sections")[0]
+        if total and not waiting:
+            break
+        await asyncio.sleep(1)
+    assert total >= 150 and waiting == 0
+    [(size,)] = query(running, "SELECT min(length(vector)) FROM kb_sections")
+    assert size == 2 * 384 * 4  # two float32 vectors per section
 
 
 async def test_an_off_topic_question_never_gets_an_article(customer):

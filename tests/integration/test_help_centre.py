@@ -65,7 +65,7 @@ async def test_the_assistant_answers_nothing_without_the_encoder(client, editor)
     assert response.status == 200
     body = await response.json()
     assert body["decision"] == "none"
-    assert "lexical" in body["reason"]
+    assert "no similarity" in body["reason"]
 
 
 def internal_headers(client) -> dict:
@@ -261,3 +261,19 @@ async def test_a_changed_shop_fact_reaches_the_page_and_the_index(client, editor
         await client.get("/api/chat/help/search", params={"q": "how long is a gift card valid"})
     ).json()
     assert "valid for 36 months" in found["results"][0]["quote"]
+
+
+async def test_the_worker_waits_a_minute_after_the_encoder_failed(client, editor, hub):
+    from datetime import timedelta
+
+    from ticketing.models import utcnow
+    from ticketing.services import knowledge
+
+    await publish_all(editor, {"gift-cards": ARTICLES["gift-cards"]})  # Rasa is down here
+    hub.next_runs.pop("kb_embed", None)
+    assert await knowledge.embed_pending(hub) == 0  # tried, failed
+    retry_at = hub.next_runs["kb_embed"]
+    assert timedelta(seconds=50) < retry_at - utcnow() <= timedelta(minutes=1)
+    hub.next_runs["kb_embed"] = utcnow() - timedelta(seconds=1)  # the pause is over
+    assert await knowledge.embed_pending(hub) == 0
+    assert hub.next_runs["kb_embed"] > retry_at  # it asked again, and waits again

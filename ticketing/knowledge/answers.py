@@ -71,7 +71,9 @@ def _decide(hits: list[Hit], strict: bool) -> Decision:
         return Decision("none", reason="no section matches")
     best = hits[0]
     if best.semantic is None:
-        return Decision("none", [best], reason="no question vector: lexical ranking only")
+        return Decision(
+            "none", [best], reason="no similarity (encoder unreachable or no vectors yet)"
+        )
     threshold = STRICT_AT if strict else ANSWER_AT
     other = next((h for h in hits[1:] if h.article_id != best.article_id), None)
     close = (

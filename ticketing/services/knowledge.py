@@ -167,7 +167,8 @@ async def embed_pending(hub: Hub, article_id: int | None = None) -> int:
             return 0
         texts = [t for row in rows for t in search.section_texts(row.title, row.heading, row.body)]
         ids = [row.id for row in rows]
-    if article_id is None and utcnow() < hub.next_runs.get("kb_embed", utcnow()):
+    retry_at = hub.next_runs.get("kb_embed")
+    if article_id is None and retry_at is not None and utcnow() < retry_at:
         return 0  # the encoder failed a moment ago: the worker tries again after a pause
     try:
         vectors = await hub.rasa.embed(texts)
