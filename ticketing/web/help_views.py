@@ -106,7 +106,8 @@ async def help_feedback_form(request: web.Request) -> web.Response:
     if helpful is None:
         raise web.HTTPBadRequest(text="helpful must be yes or no")
     await knowledge.article_feedback(request.config_dict[HUB], slug, {"helpful": helpful})
-    raise web.HTTPSeeOther(f"/help/{slug}?voted=1#feedback")
+    locale = normalize_locale(str(form.get("locale") or ""))
+    raise web.HTTPSeeOther(f"/help/{slug}?voted=1&locale={locale}#article_feedback")
 
 
 # ------------------------------------------------------------------- customer chat API

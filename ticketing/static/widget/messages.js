@@ -3,6 +3,7 @@
  */
 import { appendRichText, formatTime, h, state, t } from "./context.js";
 import { feedbackNode, isRateable, updateMessage } from "./feedback.js";
+import { noteNewMessages, sourceNode } from "./help.js";
 import { send, settleEcho } from "./send.js";
 import { isNearBottom, renderBadge, scrollToBottom, ui } from "./view.js";
 
@@ -32,6 +33,9 @@ function messageNode(message) {
     appendRichText(bubble, String(message.text));
     li.appendChild(bubble);
   }
+  // an answer quoted from the help centre: a link to its section (help.js checks the URL)
+  var source = sourceNode(message);
+  if (source) li.appendChild(source);
   if (message.buttons && message.buttons.length) {
     var group = h("div", { class: "hd-buttons", role: "group" });
     message.buttons.forEach(function (button) {
@@ -93,6 +97,7 @@ export function addMessages(messages) {
     state.unread += unseenFromOthers;
     renderBadge();
   }
+  noteNewMessages(unseenFromOthers); // the customer is reading the help centre meanwhile
   if (stick) scrollToBottom();
   return added;
 }

@@ -3,6 +3,7 @@
  */
 import { buildConsent, focusComposer } from "./consent.js";
 import { chatIcon, config, h, save, state, t } from "./context.js";
+import { buildHelp, buildHelpButton, closeSearch, helpKeydown } from "./help.js";
 import { endChat, ensureSession, startNewSession } from "./session.js";
 
 // ---------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ export function build() {
   );
   ui.header = h("header", { class: "hd-header" }, [
     h("h2", { class: "hd-title", id: "hd-title", text: config.title }),
-    h("div", { class: "hd-header-actions" }, [ui.endButton, ui.minButton]),
+    h("div", { class: "hd-header-actions" }, [buildHelpButton(), ui.endButton, ui.minButton]),
   ]);
 
   ui.statusText = h("span", { class: "hd-status-text" });
@@ -130,9 +131,12 @@ export function build() {
       hidden: true,
       lang: config.locale,
     },
-    // the privacy notice (consent.js) sits above the composer until the customer accepts it
-    [ui.header, ui.status, ui.notice, ui.scroll, buildConsent(), ui.form]
+    // the privacy notice (consent.js) sits above the composer until the customer accepts it;
+    // "Search help" (help.js) takes the place of the conversation while it is open
+    [ui.header, ui.status, ui.notice, buildHelp(), ui.scroll, buildConsent(), ui.form]
   );
+  // Escape closes the search before it would close the panel (send.js listens on the panel)
+  ui.panel.addEventListener("keydown", helpKeydown, true);
   ui.root = h("div", { class: "hd-root", lang: config.locale }, [ui.panel, ui.launcher]);
 }
 
@@ -158,6 +162,7 @@ export function openPanel(byUser) {
 }
 
 export function closePanel(byUser) {
+  closeSearch(false);
   state.open = false;
   ui.panel.hidden = true;
   ui.root.classList.remove("hd-is-open");
