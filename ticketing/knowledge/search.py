@@ -6,10 +6,11 @@ computed in SQL from the generated ``tsvector`` column's lexemes. Both stem with
 ("refunds" finds "refund") and match any of the question's words.
 
 Semantic: the cosine of the question's MiniLM vector with each published section's vectors,
-the better of two: the section's text in context (title, heading, body) and its title and
-heading alone (headings are phrased like questions). The Rasa server computes them: it owns
-the encoder. It finds "can I send it back" in a section about returns that shares no word
-with it.
+the mean of two: the section's text in context (title, heading, body) and its title and
+heading alone (headings are phrased like questions; the mean ranked the development
+questions better than either vector, or the better of the two: bench/README.md). The Rasa
+server computes them: it owns the encoder. It finds "can I send it back" in a section about
+returns that shares no word with it.
 
 Combined: ``score = (1 - LEXICAL_WEIGHT) * cosine + LEXICAL_WEIGHT * bm25 / (bm25 + BM25_HALF)``
 (BM25 saturates: a strong word match counts, but it cannot outvote meaning). Without
@@ -158,9 +159,9 @@ async def semantic(db: AsyncSession, vector: list[float] | np.ndarray) -> dict[i
         return {}
     query = query / norm
     found = {}
-    for section_id, blob in rows:  # the best of a section's vectors
+    for section_id, blob in rows:  # the mean over a section's vectors
         vectors = np.frombuffer(blob, dtype=np.float32).reshape(-1, query.shape[0])
-        found[int(section_id)] = float(np.max(vectors @ query))
+        found[int(section_id)] = float(np.mean(vectors @ query))
     return found
 
 
