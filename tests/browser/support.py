@@ -14,7 +14,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,6 +220,37 @@ def stop_hub(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@dataclass
+class OwnHub:
+    """A test module's own hub: its URL and its SQLite database (file and URL)."""
+
+    url: str
+    database: Path
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database}"
+
+
+@contextmanager
+def staff_hub(
+    directory: Path,
+    log_path: Path,
+    users: Iterable[tuple[str, str, str]],
+    password: str,
+    **options: Any,
+) -> Iterator[OwnHub]:
+    """A hub of its own (`python -m ticketing serve`, SQLite in ``directory``, Rasa down unless
+    ``rasa_url`` is given) with staff ``users`` (email, name, role); stopped on exit."""
+    database = directory / "hub.db"
+    url, process = start_hub(f"sqlite:///{database}", log_path, **options)
+    try:
+        add_users_cli(f"sqlite:///{database}", users, password)
+        yield OwnHub(url=url, database=database)
+    finally:
+        stop_hub(process)
 
 
 # ---------------------------------------------------------------------------------- staff

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, expect
 
 from .support import (
+    OwnHub,
     PageOpener,
     accept_privacy,
-    add_users_cli,
     internal_url,
-    start_hub,
-    stop_hub,
+    staff_hub,
     verified_customer,
 )
 
@@ -35,35 +33,21 @@ APOLOGY = "Sorry, our assistant is not answering right now"
 CANNED_TEXT = "You can return any item within 30 days. I will e-mail you a prepaid label."
 
 
-@dataclass
-class Hub:
-    url: str
-    database_url: str
-
-
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Hub]:
-    """A hub of its own (`python -m ticketing serve`, SQLite, Rasa down) with staff accounts."""
-    tmp = tmp_path_factory.mktemp("agent-hub")
-    database_url = f"sqlite:///{tmp / 'hub.db'}"
-    url, process = start_hub(database_url, artifacts / "browser-agent-hub.log")
-    try:
-        add_users_cli(
-            database_url,
-            [
-                ("agent@example.com", "Dana", "agent"),
-                ("lee@example.com", "Lee", "agent"),
-                ("boss@example.com", "Sam", "supervisor"),
-            ],
-            PASSWORD,
-        )
-        yield Hub(url=url, database_url=database_url)
-    finally:
-        stop_hub(process)
+def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[OwnHub]:
+    """A hub of its own (SQLite, Rasa down) with two agents and a supervisor."""
+    users = [
+        ("agent@example.com", "Dana", "agent"),
+        ("lee@example.com", "Lee", "agent"),
+        ("boss@example.com", "Sam", "supervisor"),
+    ]
+    directory = tmp_path_factory.mktemp("agent-hub")
+    with staff_hub(directory, artifacts / "browser-agent-hub.log", users, PASSWORD) as running:
+        yield running
 
 
 @pytest.fixture
-def new_page(browser: Browser, hub: Hub) -> Iterator[Callable[[], Page]]:
+def new_page(browser: Browser, hub: OwnHub) -> Iterator[Callable[[], Page]]:
     """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
     pages = PageOpener(browser, hub.url)
     yield pages.open
@@ -154,7 +138,7 @@ def transcript(page: Page):
 # -------------------------------------------------------------------------------------- tests
 
 
-def test_agent_page_needs_sign_in_and_wrong_password_is_refused(new_page, hub: Hub) -> None:
+def test_agent_page_needs_sign_in_and_wrong_password_is_refused(new_page, hub: OwnHub) -> None:
     page = new_page()
     page.goto("/agent")
     expect(page).to_have_url(re.compile(r"/login\?next=/agent$"))
@@ -182,7 +166,7 @@ def test_agent_page_needs_sign_in_and_wrong_password_is_refused(new_page, hub: H
     expect(page).to_have_url(re.compile(r"/login\?next=/agent$"))
 
 
-def test_live_chat_from_queue_to_resolution(new_page, hub: Hub, artifacts: Path) -> None:
+def test_live_chat_from_queue_to_resolution(new_page, hub: OwnHub, artifacts: Path) -> None:
     # A supervisor manages the canned responses.
     boss = new_page()
     token = csrf_login(boss.context, "boss@example.com")
@@ -335,7 +319,7 @@ def test_live_chat_from_queue_to_resolution(new_page, hub: Hub, artifacts: Path)
     assert [n["data"]["text"] for n in detail["notes"]] == [note]
 
 
-def test_polling_keeps_the_console_current_while_the_socket_is_down(new_page, hub: Hub) -> None:
+def test_polling_keeps_the_console_current_while_the_socket_is_down(new_page, hub: OwnHub) -> None:
     agent = new_page()
     agent.route_web_socket(re.compile(r"/api/agent/ws"), lambda ws: ws.close())
     sign_in(agent, "agent@example.com", live=False)
@@ -357,7 +341,7 @@ def test_polling_keeps_the_console_current_while_the_socket_is_down(new_page, hu
 
 
 def test_complaint_record_customer_history_and_resolution_rules(
-    new_page, hub: Hub, artifacts: Path
+    new_page, hub: OwnHub, artifacts: Path
 ) -> None:
     boss = new_page()
     token = csrf_login(boss.context, "boss@example.com")
@@ -443,7 +427,7 @@ def test_complaint_record_customer_history_and_resolution_rules(
     )
 
 
-def test_ticket_actions(new_page, hub: Hub) -> None:
+def test_ticket_actions(new_page, hub: OwnHub) -> None:
     agent = new_page()
     sign_in(agent, "agent@example.com")
     chat = api_chat(agent.request, {"name": "Omar"})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,7 +21,7 @@ import pytest
 import yaml
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page, Route, expect
 
-from .support import REPO_ROOT, PageOpener, add_users_cli, start_hub, stop_hub
+from .support import REPO_ROOT, OwnHub, PageOpener, staff_hub
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -35,31 +34,17 @@ RETURN_DAYS = yaml.safe_load((REPO_ROOT / "shop.yml").read_text(encoding="utf-8"
 ]
 
 
-@dataclass
-class Hub:
-    url: str
-    database_url: str
-
-
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Hub]:
-    """A hub of its own (`python -m ticketing serve`, SQLite, Rasa down) with staff accounts."""
-    tmp = tmp_path_factory.mktemp("kb-hub")
-    database_url = f"sqlite:///{tmp / 'hub.db'}"
-    url, process = start_hub(database_url, artifacts / "browser-kb-hub.log")
-    try:
-        add_users_cli(
-            database_url,
-            [(SUPERVISOR, "Sam", "supervisor"), (AGENT, "Dana", "agent")],
-            PASSWORD,
-        )
-        yield Hub(url=url, database_url=database_url)
-    finally:
-        stop_hub(process)
+def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[OwnHub]:
+    """A hub of its own (SQLite, Rasa down) with a supervisor and an agent."""
+    users = [(SUPERVISOR, "Sam", "supervisor"), (AGENT, "Dana", "agent")]
+    directory = tmp_path_factory.mktemp("kb-hub")
+    with staff_hub(directory, artifacts / "browser-kb-hub.log", users, PASSWORD) as running:
+        yield running
 
 
 @pytest.fixture
-def new_page(browser: Browser, hub: Hub) -> Iterator[Callable[[], Page]]:
+def new_page(browser: Browser, hub: OwnHub) -> Iterator[Callable[[], Page]]:
     """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
     pages = PageOpener(browser, hub.url)
     yield pages.open
@@ -146,7 +131,7 @@ def article_row(page: Page, slug: str):
 
 
 def test_a_supervisor_writes_previews_saves_and_publishes_an_article(
-    new_page, hub: Hub, artifacts: Path
+    new_page, hub: OwnHub, artifacts: Path
 ) -> None:
     page = new_page()
     page.goto("/supervisor")
@@ -247,7 +232,7 @@ def test_a_supervisor_writes_previews_saves_and_publishes_an_article(
     ).to_be_visible()
     expect(reader.locator("#how-long-do-i-have")).to_contain_text(f"You have {RETURN_DAYS} days")
     reader.get_by_role("button", name="Yes").click()
-    expect(reader.locator("#feedback")).to_contain_text("Thank you")
+    expect(reader.locator("#article_feedback")).to_contain_text("Thank you")
 
     # The list counts the view and the vote (read again when the filter changes).
     page.locator("#kb-filter-status").select_option("published")
@@ -281,7 +266,7 @@ def test_a_supervisor_writes_previews_saves_and_publishes_an_article(
     assert page.request.get("/help/returning-a-lamp-you-bought").status == 404
 
 
-def test_a_stale_save_shows_the_conflict_and_overwrites_nothing(new_page, hub: Hub) -> None:
+def test_a_stale_save_shows_the_conflict_and_overwrites_nothing(new_page, hub: OwnHub) -> None:
     page, api = supervisor(new_page)
     article = api.create("stale-lamp", title="Stale lamp")
     page.goto(f"/supervisor#kb={article['id']}")  # the address opens the article
@@ -331,7 +316,7 @@ def test_a_stale_save_shows_the_conflict_and_overwrites_nothing(new_page, hub: H
 
 
 def test_history_shows_the_versions_and_a_restore_makes_a_new_one(
-    new_page, hub: Hub, artifacts: Path
+    new_page, hub: OwnHub, artifacts: Path
 ) -> None:
     page, api = supervisor(new_page)
     v1 = api.create("history-lamp", title="History lamp", body="## Care\nDust it weekly.\n")
@@ -384,7 +369,9 @@ def test_history_shows_the_versions_and_a_restore_makes_a_new_one(
     assert v3["version"] == 3
 
 
-def test_a_new_article_opens_prefilled_from_the_address_and_the_module(new_page, hub: Hub) -> None:
+def test_a_new_article_opens_prefilled_from_the_address_and_the_module(
+    new_page, hub: OwnHub
+) -> None:
     """ "Create an article from this question": #kb-new?title=..&body=.. and openNewArticle()."""
     page, _ = supervisor(new_page)
     question = "Where is my parcel & when will it arrive?"
@@ -420,7 +407,7 @@ def test_a_new_article_opens_prefilled_from_the_address_and_the_module(new_page,
     expect(field(page, "Text (Markdown) *")).to_have_value("Yes.")
 
 
-def test_an_agent_gets_no_edit_buttons(new_page, hub: Hub) -> None:
+def test_an_agent_gets_no_edit_buttons(new_page, hub: OwnHub) -> None:
     # Agents are not served the supervisor console at all (console_pages.py) ...
     agent = new_page()
     login(agent.context, AGENT)
@@ -460,7 +447,7 @@ def test_an_agent_gets_no_edit_buttons(new_page, hub: Hub) -> None:
     expect(page.get_by_role("button", name="Restore this version")).to_have_count(0)
 
 
-def test_kb_in_the_reply_box_inserts_the_link_to_the_section(new_page, hub: Hub) -> None:
+def test_kb_in_the_reply_box_inserts_the_link_to_the_section(new_page, hub: OwnHub) -> None:
     boss = new_page()
     api = Editor(boss.request, login(boss.context, SUPERVISOR))
     api.publish(

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, expect
 
-from .support import PageOpener, add_users_cli, start_hub, stop_hub
+from .support import OwnHub, PageOpener, staff_hub
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
@@ -32,27 +31,18 @@ RETURN_BOX = "Can I return a lamp without its box?"
 XSS = "<img src=x onerror=window.__x=1>"
 
 
-@dataclass
-class Hub:
-    url: str
-    database: Path  # the SQLite file the hub runs on
-
-
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Hub]:
-    """A hub of its own (`python -m ticketing serve`, SQLite, Rasa down) with a supervisor."""
-    database = tmp_path_factory.mktemp("kb-report-hub") / "hub.db"
-    database_url = f"sqlite:///{database}"
-    url, process = start_hub(database_url, artifacts / "browser-kb-report-hub.log")
-    try:
-        add_users_cli(database_url, [(SUPERVISOR, "Rosa", "supervisor")], PASSWORD)
-        yield Hub(url=url, database=database)
-    finally:
-        stop_hub(process)
+def hub(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[OwnHub]:
+    """A hub of its own (SQLite, Rasa down) with a supervisor."""
+    users = [(SUPERVISOR, "Rosa", "supervisor")]
+    directory = tmp_path_factory.mktemp("kb-report-hub")
+    log = artifacts / "browser-kb-report-hub.log"
+    with staff_hub(directory, log, users, PASSWORD) as running:
+        yield running
 
 
 @pytest.fixture
-def new_page(browser: Browser, hub: Hub) -> Iterator[Callable[[], Page]]:
+def new_page(browser: Browser, hub: OwnHub) -> Iterator[Callable[[], Page]]:
     """Opens pages, each in a fresh browser context; fails the test on JavaScript errors."""
     pages = PageOpener(browser, hub.url)
     yield pages.open
@@ -139,7 +129,7 @@ def column(page: Page, cells: str) -> list[str]:
 
 
 def test_the_report_shows_the_questions_and_creates_an_article_from_one(
-    new_page, hub: Hub, artifacts: Path
+    new_page, hub: OwnHub, artifacts: Path
 ) -> None:
     page = new_page()
     login = page.request.post("/api/auth/login", data={"email": SUPERVISOR, "password": PASSWORD})

@@ -88,6 +88,20 @@ class Hit:
     score: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, section: ArticleSection, slug: str, category: str, **scores: Any) -> Hit:
+        return cls(
+            section_id=section.id,
+            article_id=section.article_id,
+            slug=slug,
+            anchor=section.anchor,
+            title=section.title,
+            heading=section.heading,
+            body=section.body,
+            category=category,
+            **scores,
+        )
+
     @property
     def key(self) -> str:
         return f"{self.slug}#{self.anchor}" if self.anchor else self.slug
@@ -195,15 +209,10 @@ async def search(
     ).all()
     hits = []
     for section, slug, category in rows:
-        hit = Hit(
-            section_id=section.id,
-            article_id=section.article_id,
-            slug=slug,
-            anchor=section.anchor,
-            title=section.title,
-            heading=section.heading,
-            body=section.body,
-            category=category,
+        hit = Hit.of(
+            section,
+            slug,
+            category,
             lexical=lexical_scores.get(section.id, 0.0),
             semantic=semantic_scores.get(section.id) if semantic_scores else None,
         )

@@ -279,17 +279,7 @@ async def passage(hub: Hub, key: Any, question: Any = None) -> dict[str, Any]:
     if row is None:
         raise not_found("help-centre section")
     section, category = row
-    hit = search.Hit(
-        section_id=section.id,
-        article_id=section.article_id,
-        slug=slug,
-        anchor=section.anchor,
-        title=section.title,
-        heading=section.heading,
-        body=section.body,
-        category=category,
-        score=1.0,
-    )
+    hit = search.Hit.of(section, slug, category, score=1.0)
     return answers.passage_json(hit, question if isinstance(question, str) else section.heading)
 
 

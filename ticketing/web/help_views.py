@@ -170,24 +170,21 @@ async def update_article(request: web.Request) -> web.Response:
     return web.json_response(await knowledge.update_article(hub, user, article_id, body))
 
 
-@staff_routes.post("/kb/articles/{id}/publish")
-async def publish_article(request: web.Request) -> web.Response:
+async def _change_state(request: web.Request, change) -> web.Response:
     user = require(request, EDITOR)
     article_id = path_id(request, "article")
     body = await read_json(request)
-    return web.json_response(
-        await knowledge.publish(request.config_dict[HUB], user, article_id, body)
-    )
+    return web.json_response(await change(request.config_dict[HUB], user, article_id, body))
+
+
+@staff_routes.post("/kb/articles/{id}/publish")
+async def publish_article(request: web.Request) -> web.Response:
+    return await _change_state(request, knowledge.publish)
 
 
 @staff_routes.post("/kb/articles/{id}/archive")
 async def archive_article(request: web.Request) -> web.Response:
-    user = require(request, EDITOR)
-    article_id = path_id(request, "article")
-    body = await read_json(request)
-    return web.json_response(
-        await knowledge.archive(request.config_dict[HUB], user, article_id, body)
-    )
+    return await _change_state(request, knowledge.archive)
 
 
 @staff_routes.get("/kb/articles/{id}/versions")

@@ -118,23 +118,28 @@ export function charCount(text) {
   return Array.from(text).length;
 }
 
-/** A speech-bubble icon, built with DOM calls (no markup strings). */
-export function chatIcon() {
+/** An icon from one SVG path (24×24 view box), built with DOM calls (no markup strings). */
+export function svgIcon(pathData, size) {
   var ns = "http://www.w3.org/2000/svg";
   var svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", "28");
-  svg.setAttribute("height", "28");
+  svg.setAttribute("width", String(size));
+  svg.setAttribute("height", String(size));
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   var path = document.createElementNS(ns, "path");
   path.setAttribute("fill", "currentColor");
-  path.setAttribute(
-    "d",
-    "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"
-  );
+  path.setAttribute("d", pathData);
   svg.appendChild(path);
   return svg;
+}
+
+/** A speech bubble. */
+export function chatIcon() {
+  return svgIcon(
+    "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z",
+    28
+  );
 }
 
 

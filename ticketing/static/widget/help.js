@@ -10,7 +10,7 @@
  * message or a search result could point elsewhere (javascript:, another site). Texts are
  * inserted as text (h() and textContent), never as markup.
  */
-import { api, config, h, t } from "./context.js";
+import { api, config, h, svgIcon, t } from "./context.js";
 import { ui } from "./view.js";
 
 var MAX_QUERY = 500; // the hub's limit for q
@@ -89,21 +89,10 @@ export function sourceNode(message) {
 // ---------------------------------------------------------------------------------------
 
 function searchIcon() {
-  var ns = "http://www.w3.org/2000/svg";
-  var svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", "18");
-  svg.setAttribute("height", "18");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("focusable", "false");
-  var path = document.createElementNS(ns, "path");
-  path.setAttribute("fill", "currentColor");
-  path.setAttribute(
-    "d",
-    "M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z"
+  return svgIcon(
+    "M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z",
+    18
   );
-  svg.appendChild(path);
-  return svg;
 }
 
 /** The header's "Search help" button (view.js puts it in the header). */
