@@ -202,6 +202,11 @@ def figures(measured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _mean(flags) -> float:
+    values = list(flags)
+    return round(sum(map(bool, values)) / len(values), 4)
+
+
 def _share(count: int, total: int) -> float | None:
     return round(count / total, 4) if total else None
 
@@ -260,6 +265,72 @@ def calibrate(measured: dict[str, Any]) -> dict[str, Any]:
     return best or {}
 
 
+async def sweep(stack: Stack, database: Path, questions: list[dict]) -> list[dict[str, Any]]:
+    """Section and article top-1 and top-3 on the development questions for other rankings
+    than the shipped one: which of a section's two vectors (text in context, title and
+    heading), how much BM25 weighs and where it saturates."""
+    import numpy as np
+    from sqlalchemy import select
+
+    from ticketing import db as hub_db
+    from ticketing.knowledge import search
+    from ticketing.knowledge.models import Article, ArticleSection
+    from ticketing.rasa_client import RasaClient
+
+    engine = hub_db.create_engine(f"sqlite:///{database}")
+    rasa = RasaClient(stack.rasa_url, 60, stack.rasa_token)
+    try:
+        async with hub_db.session_factory(engine)() as db:
+            rows = (
+                await db.execute(
+                    select(ArticleSection, Article.slug).join(
+                        Article, Article.id == ArticleSection.article_id
+                    )
+                )
+            ).all()
+            lexical = [await search.lexical(db, q["q"], limit=1000) for q in questions]
+        query = np.asarray(await rasa.embed([q["q"] for q in questions]), dtype=np.float32)
+    finally:
+        await rasa.close()
+        await engine.dispose()
+    keys = [f"{slug}#{s.anchor}" if s.anchor else slug for s, slug in rows]
+    vectors = np.stack([np.frombuffer(s.vector, dtype=np.float32).reshape(2, -1) for s, _ in rows])
+    bm25 = np.array([[found.get(s.id, 0.0) for s, _ in rows] for found in lexical])
+    context, heading = query @ vectors[:, 0, :].T, query @ vectors[:, 1, :].T
+    expected = [q["section"] for q in questions]
+    results = []
+    choices = {
+        "mean": (context + heading) / 2,
+        "best": np.maximum(context, heading),
+        "context": context,
+        "heading": heading,
+    }
+    for name, similarity in choices.items():
+        for weight in (0.0, 0.2, 0.3, 0.5):
+            for half in (3.0, 6.0):
+                score = (1 - weight) * similarity + weight * bm25 / (bm25 + half)
+                order = np.argsort(-score, axis=1)
+                top = [keys[row[0]] for row in order]
+                pairs = list(zip(top, expected, strict=True))
+                results.append(
+                    {
+                        "vectors": name,
+                        "lexical_weight": weight,
+                        "bm25_half": half,
+                        "section_top1": _mean(t == e for t, e in pairs),
+                        "article_top1": _mean(
+                            t.partition("#")[0] == e.partition("#")[0] for t, e in pairs
+                        ),
+                        "section_top3": _mean(
+                            e in [keys[i] for i in row[:3]]
+                            for row, e in zip(order, expected, strict=True)
+                        ),
+                    }
+                )
+    results.sort(key=lambda r: (-r["section_top1"], -r["section_top3"]))
+    return results[:6]
+
+
 async def run(calibrating: bool) -> dict[str, Any]:
     questions = load_questions(DATA / ("kb_dev.yml" if calibrating else "kb_heldout.yml"))
     off_topic = load_off_topic(
@@ -289,12 +360,14 @@ async def run(calibrating: bool) -> dict[str, Any]:
                 await asyncio.sleep(1)
             async with aiohttp.ClientSession() as http:
                 measured = await measure(Bench(stack, http), questions, off_topic)
+            ranking = await sweep(stack, database, questions) if calibrating else None
         finally:
             stack.stop()
     result = {"bench": "knowledge", "set": "dev" if calibrating else "heldout", "sections": total}
     result.update(figures(measured))
     if calibrating:
         result["calibrated"] = calibrate(measured)
+        result["ranking_sweep"] = ranking
     return result
 
 

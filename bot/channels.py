@@ -29,6 +29,7 @@ The step never fails the turn: on any error the dialogue's own messages are retu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -263,7 +264,10 @@ class HubInput(RestInput):
                     },
                     status=400,
                 )
-            vectors = embed_texts(texts)
+            # in a worker thread: numpy's matrix products release the GIL, so customers'
+            # turns go on while a batch of help-centre sections is encoded
+            loop = asyncio.get_running_loop()
+            vectors = await loop.run_in_executor(None, embed_texts, texts)
             return response.json({"model": EMBEDDING_MODEL, "vectors": vectors})
 
         @hub_webhook.route("/webhook", methods=["POST"])

@@ -149,3 +149,22 @@ async def test_the_worker_embeds_the_imported_help_centre(running):
 async def test_an_off_topic_question_never_gets_an_article(customer):
     for text in ("will it rain in london tomorrow", "give me a recipe for lasagne"):
         assert await _answer_sources(customer, text) == []
+
+
+async def test_the_encoder_endpoint_wants_the_token_and_sane_input(running):
+    import aiohttp
+
+    url = f"{running.rasa_url}/webhooks/hub/embed"
+    auth = {"Authorization": f"Bearer {running.rasa_token}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json={"texts": ["hello"]}) as response:
+            assert response.status == 401
+        for body in ({"texts": "hello"}, {"texts": []}, {"texts": ["x"] * 65}, {"texts": [3]},
+                     {"texts": ["x" * 4001]}):  # fmt: skip
+            async with http.post(url, json=body, headers=auth) as response:
+                assert response.status == 400, body
+        async with http.post(url, json={"texts": ["a parcel", "a package"]}, headers=auth) as r:
+            vectors = (await r.json())["vectors"]
+    assert len(vectors) == 2 and len(vectors[0]) == 384
+    assert abs(sum(x * x for x in vectors[0]) - 1) < 1e-3  # unit length
+    assert sum(a * b for a, b in zip(*vectors, strict=True)) > 0.6  # near in meaning

@@ -29,10 +29,10 @@ from .markdown import split_sentences
 from .search import Hit, words
 
 # calibrated on bench/data/kb_dev.yml and bench/data/dev_oos.yml (2026-12-02, bench/README.md)
-ANSWER_AT = 0.49  # similarity of the best section
+ANSWER_AT = 0.48  # similarity of the best section
 STRICT_AT = 0.60  # ... when the gate had judged the question off-topic (0.6 % of dev off-topic)
 CHOOSE_AT = 0.45  # both candidates of a choice at least this similar
-CHOOSE_MARGIN = 0.04  # combined scores of two articles closer than this: ask
+CHOOSE_MARGIN = 0.10  # combined scores of two articles closer than this: ask
 MAX_SENTENCES = 2
 MAX_QUOTE_CHARS = 420
 
