@@ -75,6 +75,7 @@ bench: install ## run the benchmarks in bench/ (hours on 2 cores: BANKING77 trai
 	@$(HUB_PY) bench/bench_reports.py
 	@$(HUB_PY) bench/load.py
 	@$(HUB_PY) bench/knowledge.py
+	@$(HUB_PY) bench/chat.py
 	@$(PY) bench/nlu_banking77.py --epochs 10 --pipelines default,minilm,minilm_logreg
 
 lock: ## recompile requirements.txt and requirements-hub.txt from their .in files
