@@ -2,7 +2,9 @@
 
 Starts the real stack (action server, Rasa, hub) on free ports, then for 1, 10, 50 and 200
 concurrent simulated customers, each holding a 6-turn conversation (one message after the
-other, each waiting for its answer), runs the same turns twice in the same run:
+other, each waiting for its answer; at low concurrency each customer holds several in a row,
+so that every level has at least ``--min-turns`` turns), runs the same turns twice in the
+same run:
 
 - ``hub``: through the public chat API (``POST /api/chat/sessions/{id}/messages``): the
   customer's message stored, forwarded to Rasa under the hub's back-pressure, the replies
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import sys
@@ -84,6 +87,19 @@ async def straight_to_rasa(http: aiohttp.ClientSession, stack: Stack, latencies:
     return failures
 
 
+async def conversations(
+    http: aiohttp.ClientSession, stack: Stack, path: str, rounds: int, latencies: list
+) -> int:
+    """One customer's ``rounds`` conversations in a row by ``path``; apologies or failures."""
+    total = 0
+    for _ in range(rounds):
+        if path == "hub":
+            total += await through_hub(http, stack.hub_url, latencies)
+        else:
+            total += await straight_to_rasa(http, stack, latencies)
+    return total
+
+
 def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
@@ -93,7 +109,7 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     }
 
 
-async def measure(stack: Stack, concurrency: list[int]) -> list[dict]:
+async def measure(stack: Stack, concurrency: list[int], min_turns: int) -> list[dict]:
     rows = []
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=900)
@@ -102,18 +118,16 @@ async def measure(stack: Stack, concurrency: list[int]) -> list[dict]:
         await through_hub(http, stack.hub_url, [])
         await straight_to_rasa(http, stack, [])
         for customers in concurrency:
-            row: dict = {"customers": customers, "turns": customers * len(CONVERSATION)}
+            # a few customers hold several conversations in a row: enough turns to measure
+            rounds = max(1, math.ceil(min_turns / (customers * len(CONVERSATION))))
+            row: dict = {"customers": customers, "turns": rounds * customers * len(CONVERSATION)}
             for path in ("hub", "rasa"):
                 latencies: list[float] = []
+
                 started = time.perf_counter()
-                if path == "hub":
-                    outcomes = await asyncio.gather(
-                        *(through_hub(http, stack.hub_url, latencies) for _ in range(customers))
-                    )
-                else:
-                    outcomes = await asyncio.gather(
-                        *(straight_to_rasa(http, stack, latencies) for _ in range(customers))
-                    )
+                outcomes = await asyncio.gather(
+                    *(conversations(http, stack, path, rounds, latencies) for _ in range(customers))
+                )
                 elapsed = time.perf_counter() - started
                 row[path] = summary(latencies, elapsed)
                 row[path]["apologies" if path == "hub" else "failures"] = sum(outcomes)
@@ -149,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", default="1,10,50,200", help="customers at once, a list")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--min-turns", type=int, default=120, help="turns per level at least")
     args = parser.parse_args()
     concurrency = [int(n) for n in args.concurrency.split(",") if n.strip()]
     model = ensure_model(quiet=True)
@@ -170,7 +185,7 @@ def main() -> None:
         )
         stack.start(timeout=400)
         try:
-            rows = asyncio.run(measure(stack, concurrency))
+            rows = asyncio.run(measure(stack, concurrency, args.min_turns))
         finally:
             stack.stop()
             if pg_name:

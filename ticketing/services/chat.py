@@ -407,16 +407,25 @@ async def _bot_turn(
 
     async with unit_of_work(hub) as uow:
         db = uow.db
-        stored = await db.get(Message, customer_message.id)
-        stored.intent, stored.confidence = turn.intent, turn.confidence
-        stored.entities, stored.emotion = turn.entities, turn.emotion
-        stored.decision, stored.ood_score, stored.ood_reason = (
-            turn.decision,
-            turn.ood_score,
-            turn.ood_reason,
+        # the NLU result onto the stored turn: one UPDATE, no read of the row first
+        await db.execute(
+            update(Message)
+            .where(Message.id == customer_message.id)
+            .values(
+                intent=turn.intent,
+                confidence=turn.confidence,
+                entities=turn.entities,
+                emotion=turn.emotion,
+                decision=turn.decision,
+                ood_score=turn.ood_score,
+                ood_reason=turn.ood_reason,
+                faq_topic=turn.faq_topic,
+                faq_confidence=turn.faq_confidence,
+                kb_section=turn.kb_section,
+                kb_score=turn.kb_score,
+            )
+            .execution_options(synchronize_session=False)
         )
-        stored.faq_topic, stored.faq_confidence = turn.faq_topic, turn.faq_confidence
-        stored.kb_section, stored.kb_score = turn.kb_section, turn.kb_score
         replies = _bot_messages(conversation.id, turn, customer_message.id)
         if replies and rateable(turn):
             # "Was this helpful?" goes under the answer itself (the last text of the turn)
