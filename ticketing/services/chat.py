@@ -36,6 +36,9 @@ from . import privacy
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
+# what the bot's turn tells about the customer's message (BotTurn fields = Message columns)
+TURN_FIELDS = ("intent", "confidence", "entities", "emotion", "decision", "ood_score",
+               "ood_reason", "faq_topic", "faq_confidence", "kb_section", "kb_score")  # fmt: skip
 
 REQUEST_HUMAN_PAYLOAD = "/request_human"
 SURVEY_INTENT = "EXTERNAL_survey"
@@ -411,19 +414,7 @@ async def _bot_turn(
         await db.execute(
             update(Message)
             .where(Message.id == customer_message.id)
-            .values(
-                intent=turn.intent,
-                confidence=turn.confidence,
-                entities=turn.entities,
-                emotion=turn.emotion,
-                decision=turn.decision,
-                ood_score=turn.ood_score,
-                ood_reason=turn.ood_reason,
-                faq_topic=turn.faq_topic,
-                faq_confidence=turn.faq_confidence,
-                kb_section=turn.kb_section,
-                kb_score=turn.kb_score,
-            )
+            .values({name: getattr(turn, name) for name in TURN_FIELDS})
             .execution_options(synchronize_session=False)
         )
         replies = _bot_messages(conversation.id, turn, customer_message.id)
