@@ -15,7 +15,7 @@ import difflib
 import re
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import BadRequest, Conflict, invalid, not_found
@@ -321,10 +321,6 @@ async def listing(
     if category:
         query = query.where(Article.category == category)
     return list((await db.execute(query)).scalars())
-
-
-async def count_published(db: AsyncSession) -> int:
-    return int(await db.scalar(select(func.count(Article.id)).where(Article.status == "published")))
 
 
 def article_json(article: Article, body: bool = True) -> dict[str, Any]:
