@@ -230,6 +230,36 @@ class RasaClient:
             self._slots.release()
             lock.release()
 
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        channel: bool = False,
+        timeout: float | None = None,
+        read: bool = True,
+    ) -> Any:
+        """One request to Rasa; its JSON answer (``read``), else ``RasaUnavailable``. The
+        token goes as a bearer header to the hub channel (``channel``), as the ``token`` query
+        parameter to Rasa's own HTTP API."""
+        token = {"Authorization": f"Bearer {self.token}"} if self.token and channel else None
+        params = {"token": self.token} if self.token and not channel else None
+        try:
+            async with self.session.request(
+                method,
+                self.base_url + path,
+                json=body,
+                headers=token,
+                params=params,
+                timeout=aiohttp.ClientTimeout(total=timeout or self.timeout),
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                return await response.json() if read else None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
     async def _post_turn(
         self, sender_id: str, text: str, message_id: str, metadata: dict[str, Any]
     ) -> BotTurn:
@@ -239,54 +269,22 @@ class RasaClient:
             "message_id": message_id,
             "metadata": metadata,
         }
-        try:
-            async with self.session.post(
-                self.base_url + WEBHOOK_PATH,
-                json=body,
-                headers={"Authorization": f"Bearer {self.token}"} if self.token else None,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                return parse_turn(await response.json())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return parse_turn(await self._call("POST", WEBHOOK_PATH, body, channel=True))
 
     async def trigger_intent(
         self, sender_id: str, intent: str, entities: dict[str, Any] | None = None
     ) -> BotTurn:
         """Make the bot act as if the customer expressed ``intent`` (e.g. start the survey)."""
-        url = f"{self.base_url}/conversations/{sender_id}/trigger_intent"
-        try:
-            async with self.session.post(
-                url,
-                json={"name": intent, "entities": entities or {}},
-                params={"token": self.token} if self.token else None,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                body = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        path = f"/conversations/{sender_id}/trigger_intent"
+        body = await self._call("POST", path, {"name": intent, "entities": entities or {}})
         return parse_turn({"messages": body.get("messages") or []})
 
     async def forget(self, sender_id: str) -> None:
         """Replace the conversation's tracker with an empty one (privacy: retention and
         erasure). Rasa's in-memory and Redis stores then hold nothing of it; the SQL tracker
         store only appends, so its rows are deleted by the operator's job (README, Privacy)."""
-        url = f"{self.base_url}/conversations/{sender_id}/tracker/events"
-        try:
-            async with self.session.put(
-                url,
-                json=[],
-                params={"token": self.token} if self.token else None,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        path = f"/conversations/{sender_id}/tracker/events"
+        await self._call("PUT", path, [], read=False)
 
     async def embed(self, texts: list[str], timeout: float = 5.0) -> list[list[float]]:
         """MiniLM sentence vectors of ``texts`` from the Rasa server, which owns the encoder
@@ -295,18 +293,9 @@ class RasaClient:
         vectors: list[list[float]] = []
         for begin in range(0, len(texts), EMBED_BATCH):
             batch = texts[begin : begin + EMBED_BATCH]
-            try:
-                async with self.session.post(
-                    self.base_url + EMBED_PATH,
-                    json={"texts": batch},
-                    headers={"Authorization": f"Bearer {self.token}"} if self.token else None,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
-                ) as response:
-                    if response.status != 200:
-                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                    body = await response.json()
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-                raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            body = await self._call(
+                "POST", EMBED_PATH, {"texts": batch}, channel=True, timeout=timeout
+            )
             got = body.get("vectors") if isinstance(body, dict) else None
             if not isinstance(got, list) or len(got) != len(batch):
                 raise RasaUnavailable("Rasa's embedding answer has the wrong shape")
