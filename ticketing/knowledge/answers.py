@@ -45,11 +45,10 @@ class Decision:
     candidates: list[Hit] = field(default_factory=list)  # the ranking it was made from
 
     def json(self, question: str) -> dict[str, Any]:
-        shown = self.hits if self.decision != "none" else []
         return {
             "decision": self.decision,
             "reason": self.reason,
-            "passages": [passage_json(hit, question) for hit in shown],
+            "passages": [passage_json(hit, question) for hit in self.hits],
             "candidates": [
                 {
                     "key": hit.key,
@@ -72,9 +71,7 @@ def _decide(hits: list[Hit], strict: bool) -> Decision:
         return Decision("none", reason="no section matches")
     best = hits[0]
     if best.semantic is None:
-        return Decision(
-            "none", [best], reason="no similarity (encoder unreachable or no vectors yet)"
-        )
+        return Decision("none", reason="no similarity (encoder unreachable or no vectors yet)")
     threshold = STRICT_AT if strict else ANSWER_AT
     other = next((h for h in hits[1:] if h.article_id != best.article_id), None)
     close = (
@@ -84,11 +81,11 @@ def _decide(hits: list[Hit], strict: bool) -> Decision:
         and other.semantic >= CHOOSE_AT
     )
     if best.semantic < (threshold if not close else max(CHOOSE_AT, threshold - 0.05)):
-        return Decision("none", [best], reason=f"best similarity {best.semantic:.2f} is weak")
+        return Decision("none", reason=f"best similarity {best.semantic:.2f} is weak")
     if close and not strict:
         return Decision("choose", [best, other], reason="two articles are about as likely")
     if close:
-        return Decision("none", [best], reason="off-topic and ambiguous")
+        return Decision("none", reason="off-topic and ambiguous")
     return Decision("answer", [best], reason=f"similarity {best.semantic:.2f}")
 
 

@@ -201,13 +201,8 @@ async def restore(
     """Version ``version``'s fields saved as a new head (publish to make it live)."""
     old = await version_row(db, article.id, version)
     fields = {name: getattr(old, name) for name in FIELDS}
-    _check_version(article, expected_version)
-    changed = any(getattr(article, name) != value for name, value in fields.items())
-    if not changed:
-        return article
-    return await update(
-        db, article, fields, expected_version, user, f"restored version {version}", "restored"
-    )
+    note = f"restored version {version}"
+    return await update(db, article, fields, expected_version, user, note, "restored")
 
 
 async def version_row(db: AsyncSession, article_id: int, version: int) -> ArticleVersion:

@@ -21,7 +21,7 @@ a question vector (the encoder unreachable) the ranking is lexical alone, and ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,6 @@ class Hit:
     lexical: float = 0.0  # BM25, 0 when no word matched
     semantic: float | None = None  # cosine, None without vectors
     score: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, section: ArticleSection, slug: str, category: str, **scores: Any) -> Hit:

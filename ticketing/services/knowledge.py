@@ -156,6 +156,9 @@ async def embed_pending(hub: Hub, article_id: int | None = None) -> int:
     """Ask the encoder for the vectors of sections that have none; how many were stored.
 
     Safe on several hub instances at once (a vector is only written where none is)."""
+    retry_at = hub.next_runs.get("kb_embed")
+    if article_id is None and retry_at is not None and utcnow() < retry_at:
+        return 0  # the encoder failed a moment ago: the worker tries again after a pause
     async with hub.sessions() as db:
         query = select(ArticleSection).where(ArticleSection.vector.is_(None))
         if article_id is not None:
@@ -167,9 +170,6 @@ async def embed_pending(hub: Hub, article_id: int | None = None) -> int:
             return 0
         texts = [t for row in rows for t in search.section_texts(row.title, row.heading, row.body)]
         ids = [row.id for row in rows]
-    retry_at = hub.next_runs.get("kb_embed")
-    if article_id is None and retry_at is not None and utcnow() < retry_at:
-        return 0  # the encoder failed a moment ago: the worker tries again after a pause
     try:
         vectors = await hub.rasa.embed(texts)
     except RasaUnavailable as exc:
