@@ -16,14 +16,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import limits
-from ..i18n import normalize_locale, t
+from ..i18n import normalize_locale
 from ..knowledge.markdown import MAX_BODY_CHARS
 from ..knowledge.models import CATEGORIES
 from ..reports.periods import parse_period
 from ..services import knowledge
 from ..services.reports import shop_timezone
 from .keys import HUB
-from .pages import render
+from .pages import page_texts, render
 from .staff_auth import require
 from .util import int_query, limited_client, path_id, read_json
 
@@ -44,11 +44,6 @@ async def _limit(request: web.Request) -> None:
         await limits.hit(request.config_dict[HUB].limiter, "help_ip", client)
 
 
-def _texts(request: web.Request):
-    locale = normalize_locale(request.query.get("locale"))
-    return locale, (lambda key, **values: t(key, locale, **values))
-
-
 def _slug(request: web.Request) -> str:
     slug = request.match_info["slug"]
     if len(slug) > 80:
@@ -62,7 +57,7 @@ def _slug(request: web.Request) -> str:
 @pages.get("/help")
 async def help_home(request: web.Request) -> web.Response:
     hub = request.config_dict[HUB]
-    locale, translate = _texts(request)
+    locale, translate = page_texts(request)
     query = (request.query.get("q") or "").strip()
     found = None
     if query:
@@ -83,7 +78,7 @@ async def help_home(request: web.Request) -> web.Response:
 @pages.get("/help/{slug}")
 async def help_article(request: web.Request) -> web.Response:
     hub = request.config_dict[HUB]
-    locale, translate = _texts(request)
+    locale, translate = page_texts(request)
     article = await knowledge.help_article(hub, _slug(request))
     return render(
         "help_article.html",

@@ -38,15 +38,21 @@ async def index(request: web.Request) -> web.Response:
     return render("index.html")
 
 
+def page_texts(request: web.Request):
+    """``(locale, t)`` of a public page: the ``?locale=`` asked for, and its translator."""
+    locale = normalize_locale(request.query.get("locale"))
+    return locale, (lambda key, **values: t(key, locale, **values))
+
+
 @routes.get("/privacy")
 async def privacy_page(request: web.Request) -> web.Response:
     """The privacy notice the widget links to, from shop.yml (``?locale=zh-CN``)."""
     shop = request.config_dict[HUB].shop
-    locale = normalize_locale(request.query.get("locale"))
+    locale, translate = page_texts(request)
     return render(
         "privacy.html",
         locale=locale,
-        t=lambda key, **values: t(key, locale, **values),
+        t=translate,
         facts=notice.privacy_page(shop),
         notice=notice.chat_notice(shop, locale),
         marketing=notice.marketing_notice(shop, locale),
