@@ -12,7 +12,7 @@ HUB_PY   := $(HUB_VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install faq spacy train run test test-bot test-unit test-integration test-e2e test-browser \
+.PHONY: help install faq spacy train run run-scaled test test-bot test-unit test-integration test-e2e test-browser \
         lint format validate bench lock clean
 
 help: ## list the targets
@@ -32,6 +32,9 @@ train: install faq ## train the Rasa model if config.yml, domain.yml or bot/data
 
 run: install ## install, train when stale, migrate, start hub + Rasa + actions (Ctrl-C stops)
 	@$(HUB_PY) scripts/stack.py run
+
+run-scaled: install ## two hubs, two Rasa and two action servers behind HAProxy, on PostgreSQL + Redis
+	@$(HUB_PY) scripts/stack.py run-scaled
 
 validate: install ## check the Rasa training data
 	@mkdir -p var/log

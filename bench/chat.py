@@ -15,10 +15,14 @@ same run:
 Prints one JSON line: per concurrency and path, p50/p95 per turn, turns/s and (hub) the
 apologies; and the ratios hub/rasa at p50 and p95. The hub's own cost per turn is the
 difference (issue 14's target: ≤ 10 % at p50). ``--database postgresql`` runs the hub on a
-fresh PostgreSQL database (``TEST_POSTGRES_URL``'s server) instead of SQLite.
+fresh PostgreSQL database (``TEST_POSTGRES_URL``'s server) instead of SQLite. ``--scaled N``
+runs the scaled topology instead (scripts/scaled.py: HAProxy in front of N hubs, N Rasa
+servers and N action servers, on PostgreSQL and Redis); ``rasa`` then goes through HAProxy's
+Rasa frontend, to all N Rasa servers.
 
     .venv-hub/bin/python bench/chat.py
     .venv-hub/bin/python bench/chat.py --concurrency 1,10 --database postgresql
+    .venv-hub/bin/python bench/chat.py --scaled 2
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.scaled import ScaledStack  # noqa: E402
 from scripts.stack import Stack, free_port  # noqa: E402
 from scripts.train import ensure_model  # noqa: E402
 
@@ -71,7 +76,7 @@ async def through_hub(http: aiohttp.ClientSession, base: str, latencies: list) -
     return apologies
 
 
-async def straight_to_rasa(http: aiohttp.ClientSession, stack: Stack, latencies: list) -> int:
+async def straight_to_rasa(http: aiohttp.ClientSession, stack, latencies: list) -> int:
     sender = f"bench-{uuid.uuid4().hex}"
     auth = {"Authorization": f"Bearer {stack.rasa_token}"}
     failures = 0
@@ -88,7 +93,7 @@ async def straight_to_rasa(http: aiohttp.ClientSession, stack: Stack, latencies:
 
 
 async def conversations(
-    http: aiohttp.ClientSession, stack: Stack, path: str, rounds: int, latencies: list
+    http: aiohttp.ClientSession, stack, path: str, rounds: int, latencies: list
 ) -> int:
     """One customer's ``rounds`` conversations in a row by ``path``; apologies or failures."""
     total = 0
@@ -109,7 +114,7 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     }
 
 
-async def measure(stack: Stack, concurrency: list[int], min_turns: int) -> list[dict]:
+async def measure(stack, concurrency: list[int], min_turns: int) -> list[dict]:
     rows = []
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=900)
@@ -164,33 +169,53 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,10,50,200", help="customers at once, a list")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--min-turns", type=int, default=120, help="turns per level at least")
+    parser.add_argument(
+        "--scaled", type=int, default=0, metavar="N", help="N of each process behind HAProxy"
+    )
     args = parser.parse_args()
     concurrency = [int(n) for n in args.concurrency.split(",") if n.strip()]
     model = ensure_model(quiet=True)
+    limits = {"RATE_LIMITS": "session_ip=100000/60,message_session=100000/60"}
+    if args.scaled:
+        args.database = "postgresql"
     with tempfile.TemporaryDirectory() as tmp:
         pg_name = None
         if args.database == "postgresql":
             database_url, pg_name = postgres_database()
         else:
             database_url = f"sqlite:///{tmp}/chat.db"
-        stack = Stack(
-            model,
-            hub_port=free_port(),
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            database_url=database_url,
-            log_dir=Path(tmp) / "logs",
-            run_dir=Path(tmp),
-            extra_env={"RATE_LIMITS": "session_ip=100000/60,message_session=100000/60"},
-        )
-        stack.start(timeout=400)
+        if args.scaled:
+            redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+            stack = ScaledStack(
+                model, database_url=database_url, redis_url=redis_url,
+                public_port=free_port(), internal_port=free_port(), rasa_port=free_port(),
+                actions_port=free_port(), stats_port=free_port(), instances=args.scaled,
+                run_dir=Path(tmp), extra_env=limits,
+            )  # fmt: skip
+        else:
+            stack = Stack(
+                model,
+                hub_port=free_port(),
+                rasa_port=free_port(),
+                actions_port=free_port(),
+                database_url=database_url,
+                log_dir=Path(tmp) / "logs",
+                run_dir=Path(tmp),
+                extra_env=limits,
+            )
+        stack.start(timeout=900)
         try:
             rows = asyncio.run(measure(stack, concurrency, args.min_turns))
         finally:
             stack.stop()
             if pg_name:
                 drop_postgres_database(pg_name)
-    print(json.dumps({"benchmark": "chat", "database": args.database, "results": rows}))
+    topology = f"scaled x{args.scaled}" if args.scaled else "single"
+    print(
+        json.dumps(
+            {"benchmark": "chat", "topology": topology, "database": args.database, "results": rows}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ class StackError(RuntimeError):
     pass
 
 
+# make run-scaled: the machine's PostgreSQL and Redis unless DATABASE_URL / REDIS_URL say otherwise
+DEFAULT_SCALED_DATABASE = "postgresql://postgres@127.0.0.1:5432/helpdesk_scaled"
+DEFAULT_SCALED_REDIS = "redis://127.0.0.1:6379/1"
+
 SECRET_OPTIONS = {"--auth-token"}  # Rasa's API token: never written into a log
 
 
@@ -116,7 +120,53 @@ class Process:
         )
 
 
-class Stack:
+class ProcessGroup:
+    """Processes started together, each waited for until its health check answers."""
+
+    processes: dict[str, Process]
+
+    def start(self, names: list[str] | None = None, timeout: float = 300) -> None:
+        names = names or list(self.processes)
+        for name in names:
+            self.processes[name].start()
+        self.wait_healthy(names, timeout)
+
+    def wait_healthy(self, names: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(names)
+        while pending:
+            for name in list(pending):
+                process = self.processes[name]
+                if not process.alive:
+                    self.stop()
+                    raise StackError(process.died_message())
+                if process.healthy():
+                    pending.remove(name)
+            if pending and time.monotonic() > deadline:
+                self.stop()
+                raise StackError(
+                    f"{', '.join(pending)} did not answer within {timeout:.0f} s; "
+                    + "; ".join(self.processes[n].died_message() for n in pending)
+                )
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self, names: list[str] | None = None) -> None:
+        for name in reversed(names or list(self.processes)):
+            self.processes[name].stop()
+
+    def dead(self) -> list[Process]:
+        return [p for p in self.processes.values() if p.popen is not None and not p.alive]
+
+    def kill(self, name: str) -> None:
+        """``kill -9`` of one process and its children, as a crash would."""
+        process = self.processes[name]
+        assert process.popen is not None
+        os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait(10)
+
+
+class Stack(ProcessGroup):
     """The three processes, on the given ports, logging under ``log_dir``."""
 
     def __init__(
@@ -217,38 +267,66 @@ class Stack:
         path.write_text(yaml.safe_dump(config))
         return path
 
-    def start(self, names: list[str] | None = None, timeout: float = 300) -> None:
-        names = names or list(self.processes)
-        for name in names:
-            self.processes[name].start()
-        self.wait_healthy(names, timeout)
 
-    def wait_healthy(self, names: list[str], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = list(names)
-        while pending:
-            for name in list(pending):
-                process = self.processes[name]
-                if not process.alive:
-                    self.stop()
-                    raise StackError(process.died_message())
-                if process.healthy():
-                    pending.remove(name)
-            if pending and time.monotonic() > deadline:
-                self.stop()
-                raise StackError(
-                    f"{', '.join(pending)} did not answer within {timeout:.0f} s; "
-                    + "; ".join(self.processes[n].died_message() for n in pending)
-                )
-            if pending:
-                time.sleep(0.5)
+def prepare_database(database_url: str) -> bool:
+    """Apply the migrations and (unless ``DEMO_DATA=0``) load the demo data; False on error."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    print("applying database migrations ...", flush=True)
+    steps = [["db", "upgrade"]]
+    if os.environ.get("DEMO_DATA", "1") != "0":
+        steps.append(["demo-data"])
+    for step in steps:
+        done = subprocess.run(
+            [str(HUB_PYTHON), "-m", "ticketing", *step],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(done.stdout + done.stderr, file=sys.stderr)
+            return False
+        if step == ["demo-data"]:
+            print(done.stdout.strip(), "(set DEMO_DATA=0 to skip)", flush=True)
+    return True
 
-    def stop(self, names: list[str] | None = None) -> None:
-        for name in reversed(names or list(self.processes)):
-            self.processes[name].stop()
 
-    def dead(self) -> list[Process]:
-        return [p for p in self.processes.values() if p.popen is not None and not p.alive]
+def supervise(group: ProcessGroup, starting: str, running: str) -> int:
+    """Start the processes, print ``running``, stop them all on Ctrl-C or when one dies."""
+    print(starting, flush=True)
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        group.start()
+    except StackError as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    print(f"\n{running}\nPress Ctrl-C to stop.", flush=True)
+    code = 0
+    while not stopping:
+        dead = group.dead()
+        if dead:
+            for process in dead:
+                print(f"\n{process.died_message()}", file=sys.stderr)
+            code = 1
+            break
+        time.sleep(1)
+    print("\nstopping ...", flush=True)
+    group.stop()
+    print("stopped.")
+    return code
+
+
+def consoles(hub_url: str) -> str:
+    return (
+        f"  demo shop and chat widget  {hub_url}/\n"
+        f"  agent console              {hub_url}/agent   (demo: dana@northwind.example)\n"
+        f"  supervisor console         {hub_url}/supervisor\n"
+        f"  hub health                 {hub_url}/health\n"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,36 +338,23 @@ def run(args: argparse.Namespace) -> int:
         "Rasa": args.rasa_port,
         "action server": args.actions_port,
     }
+    if args.command == "run-scaled":
+        ports["HAProxy stats"] = args.stats_port
     busy = [f"{name} port {port}" for name, port in ports.items() if port_in_use(port)]
     if busy:
         print(
             f"Cannot start: {', '.join(busy)} already in use (set HUB_PORT, "
-            "HUB_INTERNAL_PORT, RASA_PORT, ACTIONS_PORT to use others, or stop what is running "
-            "there).",
+            "HUB_INTERNAL_PORT, RASA_PORT, ACTIONS_PORT, STATS_PORT to use others, or stop "
+            "what is running there).",
             file=sys.stderr,
         )
         return 1
+    if args.command == "run-scaled":
+        return run_scaled(args, ensure_model())
     model = ensure_model()
     database_url = os.environ.get("DATABASE_URL") or "sqlite:///var/helpdesk.db"
-    print("applying database migrations ...", flush=True)
-    migrate = subprocess.run(
-        [str(HUB_PYTHON), "-m", "ticketing", "db", "upgrade"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if migrate.returncode != 0:
-        print(migrate.stdout + migrate.stderr, file=sys.stderr)
+    if not prepare_database(database_url):
         return 1
-    if os.environ.get("DEMO_DATA", "1") != "0":
-        seeded = subprocess.run(
-            [str(HUB_PYTHON), "-m", "ticketing", "demo-data"],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if seeded.returncode != 0:
-            print(seeded.stdout + seeded.stderr, file=sys.stderr)
-            return 1
-        print(seeded.stdout.strip(), "(set DEMO_DATA=0 to skip)", flush=True)
     stack = Stack(
         model,
         hub_port=args.hub_port,
@@ -299,54 +364,62 @@ def run(args: argparse.Namespace) -> int:
         database_url=database_url,
         host=args.host,
     )
-    print(
+    return supervise(
+        stack,
         "starting the action server, Rasa (about a minute to load the model) and the hub; "
         "logs in var/log/ ...",
-        flush=True,
-    )
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        stack.start()
-    except StackError as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    print(
-        f"\nThe helpdesk is running:\n"
-        f"  demo shop and chat widget  {stack.hub_url}/\n"
-        f"  agent console              {stack.hub_url}/agent   (demo: dana@northwind.example)\n"
-        f"  supervisor console         {stack.hub_url}/supervisor\n"
-        f"  hub health                 {stack.hub_url}/health\n"
-        f"  hub internal API           {stack.hub_internal_url}/internal (loopback only)\n"
+        "The helpdesk is running:\n"
+        + consoles(stack.hub_url)
+        + f"  hub internal API           {stack.hub_internal_url}/internal (loopback only)\n"
         f"  Rasa server                {stack.rasa_url}\n"
-        f"  action server              {stack.actions_url}\n"
-        f"Press Ctrl-C to stop.",
-        flush=True,
+        f"  action server              {stack.actions_url}",
     )
-    code = 0
-    while not stopping:
-        dead = stack.dead()
-        if dead:
-            for process in dead:
-                print(f"\n{process.died_message()}", file=sys.stderr)
-            code = 1
-            break
-        time.sleep(1)
-    print("\nstopping ...", flush=True)
-    stack.stop()
-    print("stopped.")
-    return code
+
+
+def run_scaled(args: argparse.Namespace, model: Path) -> int:
+    from scripts.scaled import ScaledStack, ensure_postgres_database
+
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_SCALED_DATABASE
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_SCALED_REDIS
+    if not database_url.startswith("postgresql"):
+        print("make run-scaled needs PostgreSQL (DATABASE_URL=postgresql://...)", file=sys.stderr)
+        return 1
+    try:
+        ensure_postgres_database(database_url)
+    except StackError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not prepare_database(database_url):
+        return 1
+    stack = ScaledStack(
+        model,
+        database_url=database_url,
+        redis_url=redis_url,
+        public_port=args.hub_port,
+        internal_port=args.internal_port,
+        rasa_port=args.rasa_port,
+        actions_port=args.actions_port,
+        stats_port=args.stats_port,
+    )
+    return supervise(
+        stack,
+        "starting HAProxy, two action servers, two Rasa servers (a minute or two to load the "
+        "model) and two hubs; configuration and logs in var/scaled/ ...",
+        "The helpdesk is running, two of everything behind HAProxy:\n"
+        + consoles(stack.hub_url)
+        + f"  HAProxy stats              {stack.stats_url}/stats\n"
+        f"  PostgreSQL                 {database_url}\n"
+        f"  Redis                      {redis_url}\n"
+        + "".join(
+            f"  {kind + ' instances':<26} {', '.join(urls)}\n"
+            for kind, urls in stack.instance_urls.items()
+        ).rstrip(),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["run"])
+    parser.add_argument("command", choices=["run", "run-scaled"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--hub-port", type=int, default=int(os.environ.get("HUB_PORT", 8080)))
     parser.add_argument(
@@ -356,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055))
     )
+    parser.add_argument("--stats-port", type=int, default=int(os.environ.get("STATS_PORT", 8404)))
     return run(parser.parse_args(argv))
 
 

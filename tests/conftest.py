@@ -22,7 +22,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 def postgres_url():
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
     name = f"helpdesk_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    # pre-ping: the scale-out e2e test restarts PostgreSQL under this session's pooled connection
+    admin = create_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True, pool_pre_ping=True
+    )
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))

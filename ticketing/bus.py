@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ class RedisBus(LocalBus):
     def __init__(self, url: str) -> None:
         super().__init__()
         self._url = url
+        # pub/sub ignores Redis's database numbers: the channel names carry it, so hubs on
+        # different databases of one Redis (two deployments, a test run) never hear each other
+        database = urlsplit(url).path.lstrip("/") or "0"
+        self._prefix = f"{self.PREFIX}{database}:"
         self._redis = None
         self._task: asyncio.Task | None = None
 
@@ -79,7 +84,7 @@ class RedisBus(LocalBus):
 
         self._redis = aioredis.from_url(self._url)
         pubsub = self._redis.pubsub()
-        await pubsub.psubscribe(self.PREFIX + "*")
+        await pubsub.psubscribe(self._prefix + "*")
         self._task = asyncio.create_task(self._listen(pubsub))
 
     async def _listen(self, pubsub) -> None:
@@ -94,12 +99,12 @@ class RedisBus(LocalBus):
                 continue
             if not message:
                 continue
-            channel = message["channel"].decode()[len(self.PREFIX) :]
+            channel = message["channel"].decode()[len(self._prefix) :]
             self._deliver(channel, json.loads(message["data"]))
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         assert self._redis is not None, "RedisBus.start() was not awaited"
-        await self._redis.publish(self.PREFIX + channel, json.dumps(event))
+        await self._redis.publish(self._prefix + channel, json.dumps(event))
 
     async def close(self) -> None:
         if self._task:

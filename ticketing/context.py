@@ -27,3 +27,6 @@ class Hub:
     # when this process runs its daily jobs next (services/background.py); per process, as
     # each job is safe to run on every instance
     next_runs: dict[str, datetime] = field(default_factory=dict)
+    # customer messages (conversation id, Idempotency-Key) this process is storing or answering:
+    # a retry of one of them waits for that answer instead of asking Rasa again
+    answering: set[tuple[int, str]] = field(default_factory=set)

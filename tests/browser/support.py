@@ -8,7 +8,6 @@ this thread while it is started, which would break the asyncio tests that run af
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from scripts.envs import HUB_PYTHON
+from scripts.system import MissingPackage, ensure_debian_package
 from tests.limits import GENEROUS_LIMITS
 
 if TYPE_CHECKING:  # Playwright is imported by the tests themselves, when they run
@@ -73,22 +73,10 @@ def free_port() -> int:
 
 def ensure_chromium() -> str:
     """Debian's Chromium, installed with apt-get when it is missing; fails the test otherwise."""
-    if not Path(CHROMIUM).exists():
-        apt = shutil.which("apt-get")
-        if apt is None:
-            pytest.fail(f"{CHROMIUM} is missing and apt-get is not available to install it")
-        result = subprocess.run(
-            [apt, "install", "-y", "chromium"],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        if result.returncode != 0 or not Path(CHROMIUM).exists():
-            pytest.fail(
-                f"{CHROMIUM} is missing and `apt-get install -y chromium` failed "
-                f"(exit {result.returncode}); install Chromium by hand.\n{result.stderr[-2000:]}"
-            )
-    return CHROMIUM
+    try:
+        return ensure_debian_package(CHROMIUM, "chromium")
+    except MissingPackage as exc:
+        pytest.fail(str(exc))
 
 
 def launch_chromium(playwright: Playwright, path: str = CHROMIUM) -> Browser:

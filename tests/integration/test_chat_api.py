@@ -461,3 +461,58 @@ def replace_rasa(rasa, **options):
         queue_timeout=options.get("queue_timeout", rasa.queue_timeout),
         busy_after=options.get("busy_after", rasa.busy_after),
     )
+
+
+async def test_a_retry_of_a_message_its_hub_never_answered_is_answered_once(slow_rasa, hub_factory):
+    """Issue 14 (scale-out): a hub killed after storing a message and before storing Rasa's
+    answer; the widget resends it (same Idempotency-Key) to another hub, which answers it,
+    once, however many retries arrive at once."""
+    from sqlalchemy import select
+
+    from ticketing.models import Conversation, Message
+
+    client = await hub_factory(slow_rasa.url)
+    hub = client.app[HUB]
+    [(session_id, auth)] = await _chats(client, 1)
+    async with hub.sessions() as db, db.begin():
+        conversation = await db.scalar(
+            select(Conversation).where(Conversation.public_id == session_id)
+        )
+        orphan = Message(
+            conversation_id=conversation.id,
+            sender="customer",
+            text="where is my parcel",
+            idempotency_key="k-dead-hub",
+        )
+        db.add(orphan)
+    url = f"/api/chat/sessions/{session_id}/messages"
+    headers = {**auth, "Idempotency-Key": "k-dead-hub"}
+
+    async def retry() -> list[dict]:
+        response = await client.post(url, json={"text": "where is my parcel"}, headers=headers)
+        assert response.status == 200
+        return (await response.json())["messages"]
+
+    answers = await asyncio.gather(*(retry() for _ in range(4)))
+    assert all(a[0]["id"] == orphan.id for a in answers)  # the stored message, not a new one
+    assert sum(len(a) == 2 and a[1]["text"] == "Here you are." for a in answers) == 1
+    assert await count_rows(hub, "messages WHERE sender = 'bot'") == 1
+    # later retries read the stored answer; Rasa is not asked again
+    assert [m["sender"] for m in await retry()] == ["customer", "bot"]
+    assert await count_rows(hub, "messages WHERE sender = 'bot'") == 1
+    # a message that is not the chat's latest is left alone (its chat went on)
+    await _say(client, (session_id, auth), "and another thing")
+    async with hub.sessions() as db, db.begin():
+        db.add(
+            Message(
+                conversation_id=conversation.id,
+                sender="customer",
+                text="old",
+                idempotency_key="k-old",
+            )
+        )
+    await _say(client, (session_id, auth), "newest")
+    response = await client.post(
+        url, json={"text": "old"}, headers={**auth, "Idempotency-Key": "k-old"}
+    )
+    assert [m["sender"] for m in (await response.json())["messages"]] == ["customer"]

@@ -29,18 +29,13 @@ from ..errors import (
 )
 from ..i18n import normalize_locale, t
 from ..models import Conversation, Message, utcnow
-from ..rasa_client import BotTurn, RasaUnavailable
 from ..serializers import message_json, ticket_brief
 from ..tokens import hash_token, new_token, same
-from . import privacy
+from . import privacy, turns
+from .turns import publish_messages
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
-# what the bot's turn tells about the customer's message (BotTurn fields = Message columns)
-TURN_FIELDS = ("intent", "confidence", "entities", "emotion", "decision", "ood_score",
-               "ood_reason", "faq_topic", "faq_confidence", "kb_section", "kb_score")  # fmt: skip
-
-REQUEST_HUMAN_PAYLOAD = "/request_human"
 SURVEY_INTENT = "EXTERNAL_survey"
 UNHELPFUL_INTENT = "EXTERNAL_answer_unhelpful"
 MAX_PAYLOAD_LENGTH = 500
@@ -247,19 +242,6 @@ async def _replay(db: AsyncSession, conversation_id: int, key: str, new: NewMess
     return [message_json(original), *(message_json(m) for m in replies)]
 
 
-async def _store(hub: Hub, messages: list[Message]) -> None:
-    async with unit_of_work(hub) as uow:
-        db = uow.db
-        db.add_all(messages)
-
-
-async def publish_messages(hub: Hub, public_id: str, messages: list[Message]) -> None:
-    channel = conversation_channel(public_id)
-    for message in messages:
-        event = {"type": "message", "session_id": public_id, "message": message_json(message)}
-        await hub.bus.publish(channel, event)
-
-
 def _staff_audience(ticket) -> list[str]:
     """A customer's message reaches the ticket's team and its assignee, not every agent (a
     ticket without a team is everyone's, as its rights are: the plain queue channel)."""
@@ -296,8 +278,34 @@ async def post_customer_message(
                 )
             )
             if existing is not None:
-                return await _replay(db, conversation.id, idempotency_key, new)
+                replayed = await _replay(db, conversation.id, idempotency_key, new)
+    taken = (conversation.id, idempotency_key) if idempotency_key is not None else None
+    if idempotency_key is not None and existing is not None:
+        if len(replayed) > 1 or taken in hub.answering:
+            return replayed  # answered, or being answered here (the socket brings it)
+        hub.answering.add(taken)
+        try:
+            late = await turns.finish_unanswered(hub, conversation, existing, new)
+        finally:
+            hub.answering.discard(taken)
+        return replayed + [message_json(m) for m in late]
+    mine = taken is not None and taken not in hub.answering
+    if mine:
+        hub.answering.add(taken)
+    try:
+        return await _take(hub, conversation, new, idempotency_key, client)
+    finally:
+        if mine:
+            hub.answering.discard(taken)
 
+
+async def _take(
+    hub: Hub,
+    conversation: Conversation,
+    new: NewMessage,
+    idempotency_key: str | None,
+    client: str | None,
+) -> list[dict]:
     # a retried message (same key) was answered above; a new one counts against the limit,
     # before anything is stored: the widget keeps the text and sends it after Retry-After
     if client is not None:
@@ -372,7 +380,7 @@ async def post_customer_message(
         replies = await privacy.unsubscribe_in_chat(hub, conversation, customer_message)
         await publish_messages(hub, conversation.public_id, replies)
     else:
-        replies = await _bot_turn(hub, conversation, customer_message, new)
+        replies = await turns.bot_turn(hub, conversation, customer_message, new)
     return [message_json(m) for m in (*stored, *replies)]
 
 
@@ -385,108 +393,3 @@ def _redaction_notice(conversation: Conversation, new: NewMessage) -> Message | 
         sender="system",
         text=t("redacted_notice", conversation.locale),
     )
-
-
-async def _bot_turn(
-    hub: Hub, conversation: Conversation, customer_message: Message, new: NewMessage
-) -> list[Message]:
-    # no name or e-mail address: Rasa's trackers keep whatever they are sent, and the actions
-    # ask the hub for the customer when a task needs them (the sender id is the reference)
-    metadata = {"locale": conversation.locale}
-    try:
-        turn: BotTurn = await hub.rasa.send(
-            conversation.public_id,
-            new.for_bot,
-            str(customer_message.id),
-            metadata,
-            # a long queue at Rasa: the widget says the customer's place is kept
-            on_busy=lambda: hub.bus.publish(
-                conversation_channel(conversation.public_id), {"type": "busy"}
-            ),
-        )
-    except RasaUnavailable as exc:
-        log.warning("Rasa unavailable for %s: %s", conversation.public_id, exc)
-        return await _bot_unavailable(hub, conversation, customer_message, new)
-
-    async with unit_of_work(hub) as uow:
-        db = uow.db
-        # the NLU result onto the stored turn: one UPDATE, no read of the row first
-        await db.execute(
-            update(Message)
-            .where(Message.id == customer_message.id)
-            .values({name: getattr(turn, name) for name in TURN_FIELDS})
-            .execution_options(synchronize_session=False)
-        )
-        replies = _bot_messages(conversation.id, turn, customer_message.id)
-        if replies and rateable(turn):
-            # "Was this helpful?" goes under the answer itself (the last text of the turn)
-            answer = next((m for m in reversed(replies) if m.text and not m.buttons), None)
-            if answer is not None:
-                answer.rateable = True
-        offer = await privacy.unsubscribe_offer(db, conversation, turn, customer_message.id)
-        replies += [offer] if offer is not None else []
-        db.add_all(replies)
-
-        async def committed() -> None:
-            await publish_messages(hub, conversation.public_id, replies)
-
-        uow.after_commit(committed)
-    return replies
-
-
-def rateable(turn: BotTurn) -> bool:
-    """The customer may rate the answer: a FAQ topic or help-centre section it answered."""
-    return turn.decision == "answered" and bool(turn.faq_topic or turn.kb_section)
-
-
-def _bot_messages(conversation_id: int, turn: BotTurn, reply_to: int | None) -> list[Message]:
-    return [
-        Message(
-            conversation_id=conversation_id,
-            sender="bot",
-            text=reply.text,
-            buttons=reply.buttons,
-            custom=reply.custom,
-            reply_to_id=reply_to,
-        )
-        for reply in turn.replies
-    ]
-
-
-async def _bot_unavailable(
-    hub: Hub, conversation: Conversation, customer_message: Message, new: NewMessage
-) -> list[Message]:
-    """Rasa failed: apologise and offer a human; a click on that offer hands off directly."""
-    locale = conversation.locale
-    if new.payload == REQUEST_HUMAN_PAYLOAD:
-        from .handoff import hand_off_in  # the hand-off service builds on this module
-
-        async with unit_of_work(hub) as uow:
-            current = await uow.db.get(Conversation, conversation.id, with_for_update=True)
-            done = await hand_off_in(uow, current, "bot_unavailable")
-            reply = Message(
-                conversation_id=conversation.id,
-                sender="system",
-                text=t(
-                    "handoff_fallback",
-                    locale,
-                    number=done.handoff.ticket.number,
-                    position=done.handoff.queue_position,
-                ),
-                reply_to_id=customer_message.id,
-            )
-            uow.db.add(reply)
-            # after the status (and the agent's arrival) that the hand-off publishes
-            uow.after_commit(lambda: publish_messages(hub, conversation.public_id, [reply]))
-        return [reply]
-
-    reply = Message(
-        conversation_id=conversation.id,
-        sender="system",
-        text=t("rasa_unavailable", locale),
-        buttons=[{"title": t("talk_to_person", locale), "payload": REQUEST_HUMAN_PAYLOAD}],
-        reply_to_id=customer_message.id,
-    )
-    await _store(hub, [reply])
-    await publish_messages(hub, conversation.public_id, [reply])
-    return [reply]

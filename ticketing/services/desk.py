@@ -20,7 +20,8 @@ from ..errors import TooLarge, invalid
 from ..i18n import t
 from ..models import Conversation, Message, Ticket, User, utcnow
 from ..serializers import message_json
-from .chat import publish_messages, publish_status
+from .chat import publish_status
+from .turns import publish_messages
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)

@@ -13,15 +13,8 @@ from ..i18n import t
 from ..models import Conversation, Message, Ticket, utcnow
 from ..rasa_client import RasaUnavailable
 from ..serializers import message_json
-from .chat import (
-    SURVEY_INTENT,
-    UNHELPFUL_INTENT,
-    _bot_messages,
-    _store,
-    publish_messages,
-    publish_status,
-    session_state,
-)
+from .chat import SURVEY_INTENT, UNHELPFUL_INTENT, publish_status, session_state
+from .turns import bot_messages, publish_messages, store
 from .uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -59,9 +52,9 @@ async def answer_feedback(
         except RasaUnavailable as exc:
             log.warning("no alternatives for %s: %s", conversation.public_id, exc)
         else:
-            replies = _bot_messages(conversation.id, turn, answered_turn)
+            replies = bot_messages(conversation.id, turn, answered_turn)
             if replies:
-                await _store(hub, replies)
+                await store(hub, replies)
                 await publish_messages(hub, conversation.public_id, replies)
     return {"message": rated, "messages": [message_json(m) for m in replies]}
 
@@ -109,7 +102,7 @@ async def start_survey(hub: Hub, conversation: Conversation, ticket: Ticket | No
     except RasaUnavailable as exc:
         log.warning("could not start the survey for %s: %s", conversation.public_id, exc)
         return
-    replies = _bot_messages(conversation.id, turn, None)
+    replies = bot_messages(conversation.id, turn, None)
     if not replies:
         return
     async with unit_of_work(hub) as uow:

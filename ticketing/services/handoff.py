@@ -14,8 +14,9 @@ from datetime import datetime
 from .. import conversations, customers, routing, tickets
 from ..context import Hub
 from ..models import Conversation, Message
-from .chat import publish_messages, publish_status
+from .chat import publish_status
 from .desk import agent_joins
+from .turns import publish_messages
 from .uow import UnitOfWork, unit_of_work
 
 
