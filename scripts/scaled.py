@@ -28,8 +28,16 @@ import yaml
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.envs import HUB_PYTHON, RASA
-from scripts.stack import ROOT, Process, ProcessGroup, StackError, free_port
+from scripts.envs import HUB_PYTHON
+from scripts.stack import (
+    ROOT,
+    Process,
+    ProcessGroup,
+    StackError,
+    actions_command,
+    free_port,
+    rasa_command,
+)
 from scripts.system import MissingPackage, ensure_debian_package
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -246,7 +254,6 @@ class ScaledStack(ProcessGroup):
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
-        rasa = str(RASA)
         self.processes: dict[str, Process] = {
             "haproxy": Process(
                 "haproxy",
@@ -259,7 +266,7 @@ class ScaledStack(ProcessGroup):
         for i, port in enumerate(action_servers, start=1):
             self.processes[f"actions-{i}"] = Process(
                 f"actions-{i}",
-                [rasa, "run", "actions", "--actions", "bot.actions", "--port", str(port)],
+                actions_command(port),
                 f"http://127.0.0.1:{port}/health",
                 log_dir / f"actions-{i}.log",
                 {**base_env, "SANIC_HOST": "127.0.0.1"},
@@ -267,23 +274,7 @@ class ScaledStack(ProcessGroup):
         for i, port in enumerate(rasas, start=1):
             self.processes[f"rasa-{i}"] = Process(
                 f"rasa-{i}",
-                [
-                    rasa,
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    self.rasa_token,
-                    "--model",
-                    str(model),
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                    "--endpoints",
-                    str(endpoints),
-                ],  # fmt: skip
+                rasa_command(model, self.rasa_token, "127.0.0.1", port, endpoints),
                 f"http://127.0.0.1:{port}/status?token={self.rasa_token}",
                 log_dir / f"rasa-{i}.log",
                 base_env,

@@ -120,6 +120,20 @@ class Process:
         )
 
 
+def rasa_command(model: Path, token: str, host: str, port: int, endpoints: Path) -> list[str]:
+    """The Rasa server: its HTTP API behind ``token``, the hub channel, these endpoints."""
+    return [
+        str(RASA), "run", "--enable-api", "--auth-token", token, "--model", str(model),
+        "--interface", host, "--port", str(port),
+        "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
+    ]  # fmt: skip
+
+
+def actions_command(port: int) -> list[str]:
+    """The action server (rasa-sdk) with the bot's actions."""
+    return [str(RASA), "run", "actions", "--actions", "bot.actions", "--port", str(port)]
+
+
 class ProcessGroup:
     """Processes started together, each waited for until its health check answers."""
 
@@ -130,6 +144,12 @@ class ProcessGroup:
         for name in names:
             self.processes[name].start()
         self.wait_healthy(names, timeout)
+
+    def ensure_running(self, timeout: float = 600) -> None:
+        """Start again every process that stopped (a test killed one)."""
+        stopped = [name for name, process in self.processes.items() if not process.alive]
+        if stopped:
+            self.start(stopped, timeout=timeout)
 
     def wait_healthy(self, names: list[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -208,11 +228,10 @@ class Stack(ProcessGroup):
             **(extra_env or {}),
         }
         endpoints = self._write_endpoints(run_dir)
-        rasa = str(RASA)
         self.processes = {
             "actions": Process(
                 "actions",
-                [rasa, "run", "actions", "--actions", "bot.actions", "--port", str(actions_port)],
+                actions_command(actions_port),
                 f"{self.actions_url}/health",
                 log_dir / "actions.log",
                 # rasa-sdk listens on every interface unless told: only Rasa calls it
@@ -220,23 +239,7 @@ class Stack(ProcessGroup):
             ),
             "rasa": Process(
                 "rasa",
-                [
-                    rasa,
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    self.rasa_token,
-                    "--model",
-                    str(model),
-                    "--interface",
-                    host,
-                    "--port",
-                    str(rasa_port),
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                    "--endpoints",
-                    str(endpoints),
-                ],  # fmt: skip
+                rasa_command(model, self.rasa_token, host, rasa_port, endpoints),
                 f"{self.rasa_url}/status?token={self.rasa_token}",
                 log_dir / "rasa.log",
                 base_env,

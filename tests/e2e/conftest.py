@@ -130,9 +130,7 @@ def agents_offline(running):
 @pytest.fixture
 def running(stack):
     """The stack with every process up (restarts one that a test stopped)."""
-    stopped = [name for name, p in stack.processes.items() if not p.alive]
-    if stopped:
-        stack.start(stopped, timeout=400)
+    stack.ensure_running(timeout=400)
     return stack
 
 

@@ -82,9 +82,7 @@ def scaled(model, tmp_path_factory, artifacts):
 @pytest.fixture
 def up(scaled):
     """The scaled stack with every process running (restarts one a test killed)."""
-    stopped = [name for name, process in scaled.processes.items() if not process.alive]
-    if stopped:
-        scaled.start(stopped, timeout=600)
+    scaled.ensure_running()
     return scaled
 
 
