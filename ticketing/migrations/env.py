@@ -3,7 +3,7 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketing.db import create_engine
@@ -42,7 +42,14 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# one migration run at a time on PostgreSQL: hubs started together on a new database would
+# otherwise race to create the same tables (the lock ends with the migration's transaction)
+MIGRATION_LOCK = 7_341_902_116
+
+
 def _run_sync(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
