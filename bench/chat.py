@@ -76,7 +76,9 @@ async def through_hub(http: aiohttp.ClientSession, base: str, latencies: list) -
     return apologies
 
 
-async def straight_to_rasa(http: aiohttp.ClientSession, stack, latencies: list) -> int:
+async def straight_to_rasa(
+    http: aiohttp.ClientSession, stack, latencies: list, url: str = ""
+) -> int:
     sender = f"bench-{uuid.uuid4().hex}"
     auth = {"Authorization": f"Bearer {stack.rasa_token}"}
     failures = 0
@@ -84,7 +86,7 @@ async def straight_to_rasa(http: aiohttp.ClientSession, stack, latencies: list) 
         body = {"sender": sender, "message": text, "message_id": str(number), "metadata": {}}
         started = time.perf_counter()
         async with http.post(
-            f"{stack.rasa_url}/webhooks/hub/webhook", json=body, headers=auth
+            f"{url or stack.rasa_url}/webhooks/hub/webhook", json=body, headers=auth
         ) as response:
             await response.read()
             failures += response.status != 200
@@ -119,7 +121,11 @@ async def measure(stack, concurrency: list[int], min_turns: int) -> list[dict]:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=900)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        # one warm-up conversation each way: the first parse loads lazily
+        # the first parse of each Rasa server loads lazily and blocks it for seconds (long
+        # enough for HAProxy to take a lone server out of rotation): one conversation to each
+        # server directly, then one each way
+        for url in getattr(stack, "instance_urls", {}).get("rasa", []):
+            await straight_to_rasa(http, stack, [], url)
         await through_hub(http, stack.hub_url, [])
         await straight_to_rasa(http, stack, [])
         for customers in concurrency:

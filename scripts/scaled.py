@@ -99,8 +99,9 @@ defaults
   timeout queue 60s
   timeout tunnel 1h           # WebSockets: the live widget and the consoles
   timeout http-keep-alive 10s
-  # a server that refuses a connection is marked down at once, not after two checks
-  default-server inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
+  # three refused connections in a row mark a server down at once, not after two checks (one
+  # alone can be an idle connection the server closed: with a single server, no outage)
+  default-server inter 1s fall 2 rise 2 observe layer4 error-limit 3 on-error mark-down
   timeout check 5s            # a hub's /health asks Rasa (up to 3 s): not a dead hub
   option redispatch 1          # every retry goes to another server, not only the last
   retries 3
