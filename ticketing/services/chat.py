@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,20 +282,24 @@ async def post_customer_message(
             if existing is not None:
                 replayed = await _replay(db, conversation.id, idempotency_key, new)
     taken = (conversation.id, idempotency_key) if idempotency_key is not None else None
-    if idempotency_key is not None and existing is not None:
-        if len(replayed) > 1 or taken in hub.answering:
-            return replayed  # answered, or being answered here (the socket brings it)
-        hub.answering.add(taken)
-        try:
+    with _answering(hub, taken) as mine:
+        if idempotency_key is not None and existing is not None:
+            if len(replayed) > 1 or not mine:
+                return replayed  # answered, or being answered here (the socket brings it)
             late = await turns.finish_unanswered(hub, conversation, existing, new)
-        finally:
-            hub.answering.discard(taken)
-        return replayed + [message_json(m) for m in late]
+            return replayed + [message_json(m) for m in late]
+        return await _take(hub, conversation, new, idempotency_key, client)
+
+
+@contextmanager
+def _answering(hub: Hub, taken: tuple[int, str] | None) -> Iterator[bool]:
+    """Marks a customer message (conversation id, Idempotency-Key) as being answered by this
+    process while the block runs; yields False when another request here already does."""
     mine = taken is not None and taken not in hub.answering
     if mine:
         hub.answering.add(taken)
     try:
-        return await _take(hub, conversation, new, idempotency_key, client)
+        yield mine
     finally:
         if mine:
             hub.answering.discard(taken)
