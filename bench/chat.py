@@ -44,7 +44,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.scaled import ScaledStack  # noqa: E402
+from scripts.scaled import ScaledStack, drop_postgres_database, ensure_postgres_database  # noqa: E402
 from scripts.stack import Stack, free_port  # noqa: E402
 from scripts.train import ensure_model  # noqa: E402
 
@@ -149,27 +149,6 @@ async def measure(stack, concurrency: list[int], min_turns: int) -> list[dict]:
     return rows
 
 
-def postgres_database() -> tuple[str, str]:
-    """A fresh database on the test PostgreSQL server: (url, name)."""
-    from sqlalchemy import create_engine, text
-
-    name = f"helpdesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_postgres_database(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", default="1,10,50,200", help="customers at once, a list")
@@ -185,9 +164,11 @@ def main() -> None:
     if args.scaled:
         args.database = "postgresql"
     with tempfile.TemporaryDirectory() as tmp:
-        pg_name = None
-        if args.database == "postgresql":
-            database_url, pg_name = postgres_database()
+        postgres = args.database == "postgresql"
+        if postgres:  # a fresh database on the test PostgreSQL server, dropped afterwards
+            name = f"helpdesk_bench_{uuid.uuid4().hex[:8]}"
+            database_url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+            ensure_postgres_database(database_url)
         else:
             database_url = f"sqlite:///{tmp}/chat.db"
         if args.scaled:
@@ -214,8 +195,8 @@ def main() -> None:
             rows = asyncio.run(measure(stack, concurrency, args.min_turns))
         finally:
             stack.stop()
-            if pg_name:
-                drop_postgres_database(pg_name)
+            if postgres:
+                drop_postgres_database(database_url)
     topology = f"scaled x{args.scaled}" if args.scaled else "single"
     print(
         json.dumps(

@@ -62,6 +62,18 @@ def ensure_postgres_database(url: str) -> None:
         raise StackError(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {exc}") from exc
 
 
+def drop_postgres_database(url: str) -> None:
+    """Drop the database of ``url`` (a test's or a benchmark's), closing its connections."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    server = parts._replace(scheme="postgresql", path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True, connect_timeout=5) as connection:
+        name = sql.Identifier(parts.path.lstrip("/"))
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
 def haproxy_config(
     *,
     public: int,

@@ -27,7 +27,7 @@ import psycopg
 import pytest
 import redis
 
-from scripts.scaled import ScaledStack, ensure_postgres_database
+from scripts.scaled import ScaledStack, drop_postgres_database, ensure_postgres_database
 from scripts.stack import free_port
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.limits import GENEROUS_LIMITS
@@ -53,30 +53,29 @@ def scaled(model, tmp_path_factory, artifacts):
         "RATE_LIMITS": GENEROUS_LIMITS,
         "IDENTITY_SECRET": IDENTITY_SECRET,
     }
-    seed_demo_data(database_url, env)
-    stack = ScaledStack(
-        model,
-        database_url=database_url,
-        redis_url=REDIS_URL,
-        public_port=free_port(),
-        internal_port=free_port(),
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        stats_port=free_port(),
-        run_dir=run_dir,
-        extra_env=env,
-    )
-    stack.start(timeout=600)
-    for url in stack.instance_urls["rasa"]:  # a fresh Rasa's first turn loads lazily (seconds)
-        asyncio.run(rasa_turn(stack, url, f"warm-up-{secrets.token_hex(4)}", "hi"))
-    yield stack
-    stack.stop()
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+    try:
+        seed_demo_data(database_url, env)
+        stack = ScaledStack(
+            model,
+            database_url=database_url,
+            redis_url=REDIS_URL,
+            public_port=free_port(),
+            internal_port=free_port(),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            stats_port=free_port(),
+            run_dir=run_dir,
+            extra_env=env,
         )
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        stack.start(timeout=600)  # stops what it started when one does not come up
+        try:
+            for url in stack.instance_urls["rasa"]:  # a fresh Rasa's first turn loads lazily
+                asyncio.run(rasa_turn(stack, url, f"warm-up-{secrets.token_hex(4)}", "hi"))
+            yield stack
+        finally:
+            stack.stop()
+    finally:  # also when the stack did not start
+        drop_postgres_database(database_url)
 
 
 @pytest.fixture

@@ -28,15 +28,11 @@ def test_hubs_started_together_on_a_new_postgresql_database_migrate_once():
     import sys
     import uuid
 
-    from sqlalchemy import create_engine, text
-
+    from scripts.scaled import drop_postgres_database, ensure_postgres_database
     from tests.conftest import POSTGRES_ADMIN_URL, ROOT
 
-    name = f"helpdesk_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/helpdesk_migrate_{uuid.uuid4().hex[:8]}"
+    ensure_postgres_database(url)
     try:
         # three processes (Alembic's context is one per process), as three hubs would be
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
@@ -50,6 +46,4 @@ def test_hubs_started_together_on_a_new_postgresql_database_migrate_once():
         with ThreadPoolExecutor(1) as pool:
             pool.submit(command.check, alembic_config(url)).result()
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_postgres_database(url)
