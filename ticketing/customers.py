@@ -7,10 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .errors import invalid, not_found
+from .errors import not_found
 from .models import (
-    CUSTOMER_TIERS,
-    LIFECYCLE_STAGES,
     Complaint,
     Conversation,
     Customer,
@@ -163,39 +161,13 @@ async def profile(db: AsyncSession, customer_id: int) -> dict[str, Any]:
     }
 
 
-UPDATABLE = {
-    "name": str,
-    "phone": str,
-    "tier": CUSTOMER_TIERS,
-    "lifecycle": LIFECYCLE_STAGES,
-    "vip": bool,
-    "vip_owner_id": int,
-    "dispute": bool,
-    "notes": str,
-}
-
-
-def _is_type(value: Any, kind: type) -> bool:
-    # bool is a subclass of int: keep true/false out of integer fields and vice versa
-    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
-
-
 async def update(db: AsyncSession, customer_id: int, changes: dict[str, Any]) -> Customer:
+    """Change the profile's fields, in the shape ``PATCH /api/customers/{id}``'s schema in
+    openapi.yaml gives them (the web layer checks it)."""
     customer = await db.get(Customer, customer_id)
     if customer is None:
         raise not_found("customer")
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise invalid(f"cannot change {', '.join(sorted(unknown))}", allowed=sorted(UPDATABLE))
-    for field, rule in UPDATABLE.items():
-        if field not in changes:
-            continue
-        value = changes[field]
-        if isinstance(rule, tuple):
-            if value not in rule:
-                raise invalid(f"{field} must be one of {', '.join(rule)}", field=field)
-        elif value is not None and not _is_type(value, rule):
-            raise invalid(f"{field} must be a {rule.__name__}", field=field)
+    for field, value in changes.items():
         setattr(customer, field, value)
     customer.updated_at = utcnow()
     return customer

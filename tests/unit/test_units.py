@@ -11,6 +11,7 @@ from ticketing.rasa_client import parse_turn
 from ticketing.services.chat import NewMessage
 from ticketing.settings import Settings
 from ticketing.tokens import hash_token
+from ticketing.web import contract
 
 
 @pytest.mark.parametrize(
@@ -68,11 +69,17 @@ def test_new_message_validation():
     assert (button.text, button.for_bot) == ("Talk", "/request_human")
     with pytest.raises(TooLarge):
         NewMessage.from_body({"text": "x" * 11}, 10)
-    for bad in ({}, {"text": ""}, {"text": None}, {"text": 3}, {"payload": " "}):
+    # the shape is the document's (checked in the web layer), the rest the service's
+    path = "/api/chat/sessions/{session_id}/messages"
+    for bad in ({"text": ""}, {"text": None}, {"text": 3}, {"payload": ""}, {"payload": 7}):
         with pytest.raises(Invalid):
-            NewMessage.from_body(bad, 10)
+            contract.check("POST", path, bad)
+    for bad in ({}, {"text": "   "}, {"payload": " "}):
+        contract.check("POST", path, bad)  # well-shaped ...
+        with pytest.raises(Invalid):
+            NewMessage.from_body(bad, 10)  # ... but not a message
     with pytest.raises(BadRequest) as not_object:
-        NewMessage.from_body(["hi"], 10)
+        contract.check("POST", path, ["hi"])
     assert isinstance(not_object.value, HelpdeskError)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..context import Hub
-from ..errors import BadRequest, Conflict, invalid, not_found
+from ..errors import Conflict, invalid, not_found
 from ..models import CannedResponse, User
 from .uow import unit_of_work
 
@@ -20,19 +20,10 @@ def _canned_json(row: CannedResponse) -> dict[str, Any]:
     return {"id": row.id, "shortcut": row.shortcut, "title": row.title, "text": row.text}
 
 
-def _canned_fields(body: Any, partial: bool) -> dict[str, str]:
-    if not isinstance(body, dict):
-        raise BadRequest("bad_request", "the body must be a JSON object")
-    fields = {}
-    for name, limit in (("shortcut", 40), ("title", 200), ("text", 2000)):
-        if name not in body:
-            if not partial:
-                raise invalid(f"{name} is required", field=name)
-            continue
-        value = body[name]
-        if not isinstance(value, str) or not value.strip() or len(value) > limit:
-            raise invalid(f"{name} must be 1 to {limit} characters", field=name)
-        fields[name] = value.strip()
+def _canned_fields(body: dict[str, Any]) -> dict[str, str]:
+    """The fields of a body of the document's ``CannedFields`` shape (checked by the web
+    layer), trimmed; the shortcut lower-cased, without its slash."""
+    fields = {name: body[name].strip() for name in ("shortcut", "title", "text") if name in body}
     if "shortcut" in fields:
         shortcut = fields["shortcut"].lstrip("/").lower()
         if not shortcut.replace("-", "").replace("_", "").isalnum():
@@ -58,7 +49,7 @@ async def list_canned(hub: Hub, user: User) -> dict[str, Any]:
 async def create(hub: Hub, user: User, body: Any) -> dict[str, Any]:
     """A new canned response from ``body`` (``shortcut``, ``title``, ``text``); 409 when the
     shortcut is taken."""
-    fields = _canned_fields(body, partial=False)
+    fields = _canned_fields(body)
     async with unit_of_work(hub) as uow:
         await _check_free(uow.db, fields["shortcut"])
         row = CannedResponse(**fields, updated_by=user.id)
@@ -69,7 +60,7 @@ async def create(hub: Hub, user: User, body: Any) -> dict[str, Any]:
 async def update(hub: Hub, user: User, canned_id: int, body: Any) -> dict[str, Any]:
     """Change any of ``shortcut``, ``title``, ``text``; 404 for an unknown id, 409 when the new
     shortcut is taken."""
-    fields = _canned_fields(body, partial=True)
+    fields = _canned_fields(body)
     async with unit_of_work(hub) as uow:
         row = await uow.db.get(CannedResponse, canned_id)
         if row is None:

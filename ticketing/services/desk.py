@@ -234,13 +234,11 @@ async def add_note(hub: Hub, user: User, number: str, text: Any) -> dict[str, An
     return data
 
 
-async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
+async def set_status(hub: Hub, user: User, number: str, status: str) -> Ticket:
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
-        if not isinstance(status, str):
-            raise invalid("status is required", field="status")
         if ticket.assignee_id not in (None, user.id):
             tickets.check_owner(user, ticket)
         await tickets.set_status(db, hub.shop, ticket, status, user)
@@ -262,13 +260,11 @@ async def set_status(hub: Hub, user: User, number: str, status: Any) -> Ticket:
     return ticket
 
 
-async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Ticket:
+async def update_fields(hub: Hub, user: User, number: str, changes: dict[str, Any]) -> Ticket:
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
-        if not isinstance(changes, dict) or not changes:
-            raise invalid("send the fields to change")
         await tickets.update_fields(db, hub.shop, ticket, user, dict(changes))
 
         async def committed() -> None:
@@ -280,13 +276,11 @@ async def update_fields(hub: Hub, user: User, number: str, changes: Any) -> Tick
     return ticket
 
 
-async def update_complaint(hub: Hub, user: User, number: str, changes: Any) -> None:
+async def update_complaint(hub: Hub, user: User, number: str, changes: dict[str, Any]) -> None:
     async with unit_of_work(hub) as uow:
         db = uow.db
         ticket, _ = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
-        if not isinstance(changes, dict) or not changes:
-            raise invalid("send the fields to change")
         await tickets.update_complaint(db, ticket, user, dict(changes))
 
         async def committed() -> None:
@@ -341,13 +335,7 @@ async def transfer(
         db = uow.db
         ticket, conversation = await _load(db, number)
         await tickets.check_team_rights(db, user, ticket)
-        if not isinstance(body, dict):
-            raise invalid("give a team or an agent to transfer to")
         team, agent_id = body.get("team"), body.get("agent_id")
-        if team is not None and not isinstance(team, str):
-            raise invalid("team must be a team key", field="team")
-        if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
-            raise invalid("agent_id must be a user id", field="agent_id")
         if ticket.assignee_id not in (None, user.id):
             tickets.check_owner(user, ticket)
         if escalate and team is None:

@@ -67,6 +67,14 @@ async def ticket_detail(
         return await detail(db, hub.shop, ticket)
 
 
+async def check_access(hub: Hub, user: User, number: str) -> None:
+    """Raise not found / forbidden unless this user may work on ticket ``number``. The views
+    call it before they read a body, so a caller who may not touch the ticket is refused
+    before the body's shape is judged (and learns nothing from it)."""
+    async with hub.sessions() as db:
+        await tickets.check_team_rights(db, user, await tickets.by_number(db, number))
+
+
 # ------------------------------------------------------------------ queue and lists
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from .clocks import on_agent_message, on_customer_message, refresh_sla, sla_json, sla_scan
 from .handoff import CATEGORY_TEAMS, Handoff, hand_off, validate_handoff
 from .lifecycle import (
-    COMPLAINT_FIELDS,
-    MAX_TAGS,
     TRANSITIONS,
     complaint_of,
     reopen,
@@ -45,9 +43,7 @@ from .timeline import add_event, event_json
 __all__ = [
     "ACTIVE_STATUSES",
     "CATEGORY_TEAMS",
-    "COMPLAINT_FIELDS",
     "Handoff",
-    "MAX_TAGS",
     "QUEUED_STATUSES",
     "TRANSITIONS",
     "active_load",

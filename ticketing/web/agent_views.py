@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import WSMsgType, web
 
-from ..errors import BadRequest, Forbidden, HelpdeskError, invalid
+from ..errors import Forbidden, HelpdeskError, invalid
 from ..privacy import masking
 from ..privacy.masking import mask_json
 from ..services import canned, desk, desk_reads, profiles, resolution
@@ -19,6 +21,13 @@ routes = web.RouteTableDef()
 
 def _number(request: web.Request) -> str:
     return request.match_info["number"].upper()
+
+
+async def _ticket_body(request: web.Request, user, *, required: bool = True) -> Any:
+    """The body of a call on one ticket, read once the caller may work on it: who may comes
+    before what was sent (the authorisation matrix's order)."""
+    await desk_reads.check_access(request.config_dict[HUB], user, _number(request))
+    return await read_json(request, required=required)
 
 
 async def _ticket_response(
@@ -102,9 +111,7 @@ async def claim(request: web.Request) -> web.Response:
 @routes.post("/tickets/{number}/messages")
 async def agent_message(request: web.Request) -> web.Response:
     user = require(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise BadRequest("bad_request", "the body must be a JSON object")
+    body = await _ticket_body(request, user)
     result = await desk.agent_message(
         request.config_dict[HUB], user, _number(request), body.get("text"), body.get("buttons")
     )
@@ -114,8 +121,7 @@ async def agent_message(request: web.Request) -> web.Response:
 @routes.post("/tickets/{number}/notes")
 async def add_note(request: web.Request) -> web.Response:
     user = require(request)
-    body = await read_json(request)
-    text = body.get("text") if isinstance(body, dict) else None
+    text = (await _ticket_body(request, user))["text"]
     note = await desk.add_note(request.config_dict[HUB], user, _number(request), text)
     return web.json_response(note, status=201)
 
@@ -123,7 +129,7 @@ async def add_note(request: web.Request) -> web.Response:
 @routes.post("/tickets/{number}/resolve")
 async def resolve(request: web.Request) -> web.Response:
     user = require(request)
-    body = await read_json(request)
+    body = await _ticket_body(request, user)
     ticket = await resolution.resolve(request.config_dict[HUB], user, _number(request), body)
     return await _ticket_response(request, ticket.number)
 
@@ -131,8 +137,7 @@ async def resolve(request: web.Request) -> web.Response:
 @routes.post("/tickets/{number}/status")
 async def set_status(request: web.Request) -> web.Response:
     user = require(request)
-    body = await read_json(request)
-    status = body.get("status") if isinstance(body, dict) else None
+    status = (await _ticket_body(request, user))["status"]
     ticket = await desk.set_status(request.config_dict[HUB], user, _number(request), status)
     return await _ticket_response(request, ticket.number)
 
@@ -141,7 +146,7 @@ async def set_status(request: web.Request) -> web.Response:
 async def update_ticket(request: web.Request) -> web.Response:
     user = require(request)
     ticket = await desk.update_fields(
-        request.config_dict[HUB], user, _number(request), await read_json(request)
+        request.config_dict[HUB], user, _number(request), await _ticket_body(request, user)
     )
     return await _ticket_response(request, ticket.number)
 
@@ -150,7 +155,9 @@ async def update_ticket(request: web.Request) -> web.Response:
 async def update_complaint(request: web.Request) -> web.Response:
     user = require(request)
     number = _number(request)
-    await desk.update_complaint(request.config_dict[HUB], user, number, await read_json(request))
+    await desk.update_complaint(
+        request.config_dict[HUB], user, number, await _ticket_body(request, user)
+    )
     return await _ticket_response(request, number)
 
 
@@ -158,7 +165,7 @@ async def update_complaint(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     user = require(request)
     ticket = await desk.transfer(
-        request.config_dict[HUB], user, _number(request), await read_json(request)
+        request.config_dict[HUB], user, _number(request), await _ticket_body(request, user)
     )
     return await _ticket_response(request, ticket.number, check_rights=False)
 
@@ -167,7 +174,7 @@ async def transfer(request: web.Request) -> web.Response:
 async def escalate(request: web.Request) -> web.Response:
     """Flag a complex case and move it to the dedicated team that owns it until solved."""
     user = require(request)
-    body = await read_json(request, required=False) or {}
+    body = await _ticket_body(request, user, required=False) or {}
     ticket = await desk.transfer(
         request.config_dict[HUB], user, _number(request), body, escalate=True
     )
@@ -217,8 +224,6 @@ async def get_customer(request: web.Request) -> web.Response:
 async def update_customer(request: web.Request) -> web.Response:
     user = require(request, "supervisor")
     body = await read_json(request)
-    if not isinstance(body, dict):
-        raise BadRequest("bad_request", "the body must be a JSON object")
     customer_id = path_id(request, "customer", "customer_id")
     return web.json_response(
         await profiles.update_customer(request.config_dict[HUB], user, customer_id, body)

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import BadRequest, Invalid, UnsupportedMediaType
+from .contract import check_body
 
 
 async def read_json(
@@ -16,7 +17,8 @@ async def read_json(
 ) -> Any:
     """The JSON body; 400 when it is not JSON, 415 when not sent as ``application/json`` (a
     cross-site form can only send text/plain or form types); ``None`` for an empty optional
-    body. ``max_bytes`` raises the hub's body limit for this request (an article's Markdown)."""
+    body. ``max_bytes`` raises the hub's body limit for this request (an article's Markdown).
+    A body is checked against the operation's schema in ``openapi.yaml`` (``contract.py``)."""
     if max_bytes is not None:
         request = request.clone(client_max_size=max_bytes)
     raw = await request.read()
@@ -27,9 +29,11 @@ async def read_json(
     if request.content_type != "application/json":
         raise UnsupportedMediaType("unsupported_media_type", "send the body as application/json")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("bad_request", "the body is not valid JSON") from exc
+    check_body(request, body)
+    return body
 
 
 def bearer_token(request: web.Request) -> str | None:
