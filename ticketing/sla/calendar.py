@@ -43,6 +43,7 @@ _MINUTE = timedelta(minutes=1)
 _ZERO = timedelta(0)
 
 Interval = tuple[datetime, datetime]
+MAX_CACHED_DAYS = 4096  # per calendar: about eleven years of dates
 
 
 # --------------------------------------------------------------------------- helpers
@@ -145,6 +146,11 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
     _open_all_week: bool = field(init=False, repr=False, compare=False)
+    # each local date's UTC intervals, computed once (a queue listing asks for the same
+    # few days hundreds of times; the time-zone conversions were most of its SLA cost)
+    _days: dict[date, tuple[Interval, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.timezone, str) or not self.timezone.strip():
@@ -274,14 +280,22 @@ class BusinessCalendar:
             day, at = day + timedelta(days=1), time(0)
         return datetime.combine(day, at, tzinfo=self._tz).astimezone(UTC)
 
-    def _day_intervals(self, day: date) -> list[Interval]:
+    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
         """The UTC business intervals of one local date."""
+        known = self._days.get(day)
+        if known is not None:
+            return known
         if day in self.holidays:
-            return []
-        return [
-            (self._local_to_utc(day, start), self._local_to_utc(day, end))
-            for start, end in self.weekly[day.weekday()]
-        ]
+            intervals: tuple[Interval, ...] = ()
+        else:
+            intervals = tuple(
+                (self._local_to_utc(day, start), self._local_to_utc(day, end))
+                for start, end in self.weekly[day.weekday()]
+            )
+        if len(self._days) >= MAX_CACHED_DAYS:
+            self._days.clear()
+        self._days[day] = intervals
+        return intervals
 
     def _intervals(self, since: datetime) -> Iterator[Interval]:
         """Business intervals in UTC, in order and disjoint, that end after ``since``.
