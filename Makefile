@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install faq spacy train run run-scaled test test-bot test-unit test-integration test-e2e test-browser \
-        lint format validate bench lock clean
+        lint format validate bench bench-scaled bench-quality lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -73,12 +73,20 @@ test-e2e: install ## end-to-end tests against the real Rasa server, action serve
 test-browser: install ## browser tests (Debian's chromium, Playwright)
 	@$(HUB_PY) -m pytest tests/browser
 
-bench: install ## run the benchmarks in bench/ (hours on 2 cores: BANKING77 trains 3 models)
-	@$(PY) bench/oos.py
-	@$(HUB_PY) bench/bench_reports.py
-	@$(HUB_PY) bench/load.py
-	@$(HUB_PY) bench/knowledge.py
+bench: install ## the capacity benchmarks, one JSON line each (~15-20 min on 2 cores)
 	@$(HUB_PY) bench/chat.py
+	@$(HUB_PY) bench/claim.py
+	@$(HUB_PY) bench/fanout.py
+	@$(HUB_PY) bench/bench_reports.py --growth 1000,10000,100000 --csv-runs 0
+
+bench-scaled: install ## bench/chat.py on the scaled topology (HAProxy, 2 hubs, 2 Rasa) and the sales-day load
+	@$(HUB_PY) bench/chat.py --scaled 2
+	@$(HUB_PY) bench/load.py
+
+bench-quality: install ## NLU and help-centre quality (hours on 2 cores: BANKING77 trains 3 models)
+	@$(PY) bench/oos.py
+	@$(HUB_PY) bench/knowledge.py
+	@$(HUB_PY) bench/bench_reports.py
 	@$(PY) bench/nlu_banking77.py --epochs 10 --pipelines default,minilm,minilm_logreg
 
 lock: ## recompile requirements.txt and requirements-hub.txt from their .in files

@@ -143,12 +143,18 @@ async def list_conversations(
     db: AsyncSession, filters: Filters, page: int, per_page: int, masked: bool
 ) -> dict[str, Any]:
     clauses = where_clauses(filters, dialect(db))
-    # the total comes with the page (a window count), so a search runs once, not twice
+    # The total comes with the page (a window count), so a search runs once, not twice. It
+    # is counted in a subquery and sorted outside it: with ORDER BY ... LIMIT on the same
+    # level, PostgreSQL walked the created_at index backwards in a nested loop over the
+    # full-text matches, not seeing that the count must read every row first (a frequent
+    # word took 4-5 s at 100k messages and over 60 s at 1M; bench/bench_reports.py --growth).
+    counted = (
+        select(*COLUMNS, func.count().over().label("total")).where(*clauses).subquery("counted")
+    )
     rows = (
         await db.execute(
-            select(*COLUMNS, func.count().over().label("total"))
-            .where(*clauses)
-            .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+            select(counted)
+            .order_by(counted.c.created_at.desc(), counted.c.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
