@@ -43,6 +43,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/static/dom.js"): "public",
     ("GET", "/static/console-common.js"): "public",
     ("GET", "/static/charts.js"): "public",
+    ("GET", "/static/transcript.js"): "public",
     ("GET", "/static/agent/{name}"): "public",
     ("GET", "/static/supervisor/{name}"): "public",
     ("GET", "/static/widget/{name}"): "public",

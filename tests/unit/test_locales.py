@@ -137,7 +137,7 @@ CONSOLE_PAGES = ("_base.html", "login.html", "agent.html", "supervisor.html")
 def test_every_text_the_consoles_ask_for_exists() -> None:
     static = PACKAGE / "static"
     sources = [PACKAGE / "templates" / name for name in CONSOLE_PAGES]
-    sources += [static / "console-common.js", static / "login.js"]
+    sources += [static / "console-common.js", static / "login.js", static / "transcript.js"]
     for console in ("agent", "supervisor"):
         sources += sorted((static / console).glob("*.js"))
     english = read("en", "console")

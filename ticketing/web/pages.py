@@ -89,7 +89,7 @@ async def widget_js(request: web.Request) -> web.Response:
 # matches the longest path first).
 
 MODULE_FOLDERS = ("agent", "supervisor", "widget")
-SHARED_MODULES = ("live.js", "dom.js", "console-common.js", "charts.js")
+SHARED_MODULES = ("live.js", "dom.js", "console-common.js", "charts.js", "transcript.js")
 MODULE_NAME = r"{name:[a-z][a-z0-9-]*\.js}"
 
 

@@ -1,6 +1,8 @@
 /*
- * Agent console: the ticket panel (fields, SLA, rating, complaint record, timeline).
+ * Agent console: the ticket panel (fields, SLA, rating, complaint record, timeline; the
+ * timeline is drawn by the shared ../transcript.js).
  */
+import { createTranscript } from "../transcript.js";
 import { $, clear, COMPLAINT_CATEGORIES, COMPLAINT_STAGES, h, label, PRIORITIES, state, t, timeFull, timeNode, toast, ui } from "./core.js";
 import { act } from "./actions.js";
 import { slaChip } from "./sla.js";
@@ -178,7 +180,7 @@ export function renderDetails() {
 
   if (detail.rating) panel.appendChild(ratingNode(detail.rating));
   if (ticket.kind === "complaint" && detail.complaint) panel.appendChild(complaintNode(detail.complaint));
-  panel.appendChild(timelineNode(detail.timeline || []));
+  panel.appendChild(view.timelineBox(detail.timeline || []));
   restoreEdits(edits);
 }
 
@@ -273,52 +275,14 @@ function complaintNode(record) {
   ]);
 }
 
-function eventSummary(event) {
-  var d = event.data || {};
-  switch (event.kind) {
-    case "created":
-      return t("ev.created", { reason: label("reason", d.reason), priority: d.priority || "" });
-    case "assigned":
-      return t("ev.assigned", { name: d.assignee || "", how: label("how", d.how) });
-    case "status_changed":
-      return t("ev.status", { old: label("status", d.old), new: label("status", d.new) }) + (d.resolution ? " \u2014 " + d.resolution : "");
-    case "priority_changed":
-      return t("ev.priority", { old: d.old || "", new: d.new || "" }) + (d.why === "sla" ? " (" + t("sla") + ")" : "");
-    case "classified":
-      return t("ev.classified", { field: label("fieldName", d.field), value: Array.isArray(d.new) ? d.new.join(", ") : d.new == null ? "\u2014" : String(d.new) });
-    case "transferred":
-    case "escalated":
-      return t("ev." + event.kind) + (d.to_agent ? " \u2192 " + d.to_agent : "");
-    case "note":
-      return t("ev.note") + ": " + (d.text || "");
-    case "message":
-      return d.first_response ? t("ev.firstResponse") : t("ev.message");
-    case "sla_warning":
-    case "sla_breached":
-      return t("ev." + event.kind, { clocks: (d.clocks || []).map(function (c) { return label("clock", c); }).join(", ") });
-    case "complaint_updated":
-      return t("ev.complaint", { fields: (d.fields || []).map(function (f) { return label("complaintField", f); }).join(", ") });
-    default:
-      return label("ev", event.kind);
-  }
-}
-
-function timelineNode(events) {
-  var list = h(
-    "ol",
-    { class: "timeline" },
-    events.map(function (event) {
-      return h("li", { class: "tl tl--" + event.kind }, [
-        timeNode(event.created_at),
-        h("span", { class: "tl-body" }, [
-          h("span", { class: "tl-text", text: eventSummary(event) }),
-          event.actor ? h("span", { class: "tl-actor", text: event.actor }) : null,
-        ]),
-      ]);
-    })
-  );
-  return h("details", { class: "timeline-box", open: true }, [
-    h("summary", { text: t("timelineCount", { n: events.length }) }),
-    list,
-  ]);
-}
+// the shared timeline, and the agent's note when the SLA raised the priority
+var view = createTranscript({
+  t: t,
+  label: label,
+  timeNode: timeNode,
+  events: {
+    priority_changed: function (event, text) {
+      return text + ((event.data || {}).why === "sla" ? " (" + t("sla") + ")" : "");
+    },
+  },
+});

@@ -1,7 +1,9 @@
 /*
- * Supervisor console: the transcripts tab: filters, the list and one transcript.
+ * Supervisor console: the transcripts tab: filters, the list and one transcript (its messages
+ * and ticket timelines drawn by the shared ../transcript.js).
  */
-import { $, api, clear, customerName, DASH, DECISION_BADGE, DIMENSIONS, FILTERS, fmtCount, fmtR, h, isNumber, label, PER_PAGE, query, state, t, timeNode, timeShort, ui } from "./core.js";
+import { createTranscript } from "../transcript.js";
+import { $, api, clear, customerName, DASH, DECISION_BADGE, DIMENSIONS, FILTERS, fmtCount, fmtR, h, label, PER_PAGE, query, state, t, timeNode, timeShort, ui } from "./core.js";
 import { openActionForm } from "./actions.js";
 import { categoryLabel } from "./dashboard.js";
 import { updateExportLinks } from "./period.js";
@@ -148,135 +150,27 @@ export function openConversation(sessionId, setHash) {
     });
 }
 
-function senderName(m, customer) {
-  if (m.sender === "customer") return customerName(customer);
-  if (m.sender === "bot") return t("bot");
-  if (m.sender === "agent") return m.author || t("agent");
-  return t("system");
-}
-
-function nluLine(m) {
-  var parts = [];
-  if (m.intent) {
-    var conf = isNumber(m.confidence) ? m.confidence : null;
-    parts.push(
-      h("span", { class: "nlu-intent" + (m.intent === "nlu_fallback" || (conf != null && conf < 0.6) ? " nlu-low" : ""), title: t("intent") }, [
-        m.intent,
-        conf != null ? h("span", { class: "nlu-confidence", text: " " + conf.toFixed(2) }) : null,
-      ])
-    );
-  } else if (m.payload == null) {
-    parts.push(h("span", { class: "nlu-none", text: t("sup.noIntent") }));
-  }
-  (m.entities || []).forEach(function (entity) {
-    if (!entity || typeof entity !== "object") return;
-    var value = entity.value;
-    if (value != null && typeof value === "object") value = JSON.stringify(value);
-    parts.push(h("span", { class: "nlu-entity", title: t("entity"), text: (entity.entity || "?") + "=" + value }));
-  });
-  if (m.emotion) parts.push(h("span", { class: "nlu-emotion", title: t("emotion"), text: label("emotion", m.emotion) }));
-  if (m.faq_topic) {
-    var faqText = isNumber(m.faq_confidence) ? t("sup.faqTopicConf", { topic: m.faq_topic, c: m.faq_confidence.toFixed(2) }) : t("sup.faqTopicOnly", { topic: m.faq_topic });
-    parts.push(h("span", { class: "nlu-faq" + (isNumber(m.faq_confidence) && m.faq_confidence < 0.6 ? " nlu-low" : ""), title: t("sup.faqTopicTitle"), text: faqText }));
-  }
-  if (isNumber(m.ood_score) || m.ood_reason) {
-    var oodParts = [];
-    if (isNumber(m.ood_score)) oodParts.push(t("sup.oodScore", { score: fmtR(m.ood_score) }));
-    if (m.ood_reason) oodParts.push(label("oodReason", m.ood_reason));
-    parts.push(h("span", { class: "nlu-ood" + (m.ood_reason ? " nlu-low" : ""), "data-reason": m.ood_reason || "", title: t("sup.oodTitle"), text: oodParts.join(" \u00b7 ") }));
-  }
-  if (m.payload && m.payload !== m.text) parts.push(h("span", { class: "nlu-payload", title: t("buttonPayload"), text: m.payload }));
-  if (m.decision) parts.unshift(h("span", { class: "badge nlu-decision " + (DECISION_BADGE[m.decision] || ""), "data-decision": m.decision, title: t("sup.decisionTitle"), text: label("decision", m.decision) }));
-  return parts.length ? h("div", { class: "nlu" }, parts) : null;
-}
-
-/** "Was this helpful?" under an answer the customer could rate: 👍, 👎 or not rated. */
-function feedbackLine(m) {
-  if (!m.rateable) return null;
-  var value = m.helpful === true ? "helpful" : m.helpful === false ? "unhelpful" : "unrated";
-  var cls = m.helpful === true ? "badge badge--ok" : m.helpful === false ? "badge badge--bad" : "nlu-none";
-  return h("div", { class: "nlu msg-feedback", "data-helpful": value }, [h("span", { class: cls, title: t("sup.feedbackTitle"), text: t("sup.feedback." + value) })]);
-}
-
-function messageNode(m, customer) {
-  return h("li", { class: "msg msg--" + m.sender, "data-id": String(m.id), "data-sender": m.sender }, [
-    h("div", { class: "msg-head" }, [h("span", { class: "msg-who", text: senderName(m, customer) }), timeNode(m.created_at, timeShort(m.created_at))]),
-    h("div", { class: "msg-text", text: m.text || "" }),
-    m.buttons && m.buttons.length
-      ? h(
-          "div",
-          { class: "chips", "aria-label": t("buttonsShown") },
-          m.buttons.map(function (b) {
-            return h("span", { class: "chip", title: b.payload || "", text: b.title || b.payload || "" });
-          })
-        )
-      : null,
-    m.sender === "customer" ? nluLine(m) : null,
-    m.sender === "bot" ? feedbackLine(m) : null,
-  ]);
-}
+// the shared transcript with the review marks: decision, FAQ topic, out-of-domain score,
+// low confidence, the customer's feedback on answers
+var view = createTranscript({
+  t: t,
+  label: label,
+  timeNode: timeNode,
+  messageTime: function (iso) {
+    return timeNode(iso, timeShort(iso));
+  },
+  review: { badges: DECISION_BADGE, score: fmtR },
+  events: {
+    rating: function (event) {
+      var d = event.data || {};
+      return t("ev.rating") + (d.csat != null ? ": " + d.csat + "/5" : "");
+    },
+  },
+});
 
 export function fact(name, value) {
   if (value == null || value === "") return [];
   return [h("dt", { text: name }), h("dd", {}, [value])];
-}
-
-function eventSummary(event) {
-  var d = event.data || {};
-  var clocks = function () {
-    return (d.clocks || [])
-      .map(function (c) {
-        return label("clock", c);
-      })
-      .join(", ");
-  };
-  switch (event.kind) {
-    case "created":
-      return t("ev.created", { reason: label("reason", d.reason), priority: d.priority || "" });
-    case "assigned":
-      return t("ev.assigned", { name: d.assignee || "", how: label("how", d.how) });
-    case "status_changed":
-      return t("ev.status", { old: label("status", d.old), new: label("status", d.new) }) + (d.resolution ? " \u2014 " + d.resolution : "");
-    case "priority_changed":
-      return t("ev.priority", { old: d.old || "", new: d.new || "" });
-    case "classified":
-      return t("ev.classified", { field: label("fieldName", d.field), value: Array.isArray(d.new) ? d.new.join(", ") : d.new == null ? DASH : String(d.new) });
-    case "transferred":
-    case "escalated":
-      return t("ev." + event.kind) + (d.to_agent ? " \u2192 " + d.to_agent : "");
-    case "note":
-      return t("ev.note") + ": " + (d.text || "");
-    case "message":
-      return d.first_response ? t("ev.firstResponse") : t("ev.message");
-    case "sla_warning":
-    case "sla_breached":
-      return t("ev." + event.kind, { clocks: clocks() });
-    case "complaint_updated":
-      return t("ev.complaint", {
-        fields: (d.fields || [])
-          .map(function (f) {
-            return label("complaintField", f);
-          })
-          .join(", "),
-      });
-    case "rating":
-      return t("ev.rating") + (d.csat != null ? ": " + d.csat + "/5" : "");
-    default:
-      return label("ev", event.kind);
-  }
-}
-
-function eventList(events, cls) {
-  return h(
-    "ol",
-    { class: "timeline " + (cls || "") },
-    events.map(function (event) {
-      return h("li", { class: "tl tl--" + event.kind }, [
-        timeNode(event.created_at),
-        h("span", { class: "tl-body" }, [h("span", { class: "tl-text", text: eventSummary(event) }), event.actor ? h("span", { class: "tl-actor", text: event.actor }) : null]),
-      ]);
-    })
-  );
 }
 
 function ticketBlock(ticket) {
@@ -317,7 +211,7 @@ function ticketBlock(ticket) {
         ])
       : null,
     h("h4", { text: t("sup.slaEvents") }),
-    ticket.sla_events && ticket.sla_events.length ? eventList(ticket.sla_events, "timeline--sla") : h("p", { class: "muted small", text: t("sup.noSlaEvents") }),
+    ticket.sla_events && ticket.sla_events.length ? view.timeline(ticket.sla_events, "timeline--sla") : h("p", { class: "muted small", text: t("sup.noSlaEvents") }),
     h("h4", { text: t("sup.notes") }),
     ticket.notes && ticket.notes.length
       ? h(
@@ -331,7 +225,7 @@ function ticketBlock(ticket) {
           })
         )
       : h("p", { class: "muted small", text: t("sup.noNotes") }),
-    h("details", { class: "timeline-box", open: true }, [h("summary", { text: t("timelineCount", { n: (ticket.timeline || []).length }) }), eventList(ticket.timeline || [])]),
+    view.timelineBox(ticket.timeline || []),
   ]);
 }
 
@@ -392,7 +286,7 @@ function renderDetail(data) {
           "ol",
           { class: "transcript", id: "detail-transcript" },
           messages.map(function (m) {
-            return messageNode(m, customer);
+            return view.messageNode(m, { customer: customerName(customer) });
           })
         ),
       ]),

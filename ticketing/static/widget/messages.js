@@ -1,6 +1,7 @@
 /*
  * Chat widget: the messages in the panel.
  */
+import { nodeAfter } from "../transcript.js";
 import { appendRichText, formatTime, h, state, t } from "./context.js";
 import { feedbackNode, isRateable, updateMessage } from "./feedback.js";
 import { noteNewMessages, sourceNode } from "./help.js";
@@ -79,7 +80,7 @@ export function addMessages(messages) {
     state.messages.set(message.id, message);
     var node = messageNode(message);
     state.nodes.set(message.id, node);
-    ui.list.insertBefore(node, nodeAfter(message.id));
+    ui.list.insertBefore(node, nextNode(message.id));
     state.lastId = Math.max(state.lastId, message.id);
     if (message.sender === "customer") {
       state.lastCustomerId = Math.max(state.lastCustomerId, message.id);
@@ -103,18 +104,8 @@ export function addMessages(messages) {
 }
 
 /** The node a message with ``id`` goes before: the next higher id, else the first pending. */
-function nodeAfter(id) {
-  var best = null;
-  var bestId = Infinity;
-  state.nodes.forEach(function (node, otherId) {
-    if (otherId > id && otherId < bestId) {
-      best = node;
-      bestId = otherId;
-    }
-  });
-  if (best) return best;
-  var pending = ui.list.querySelector(".hd-msg--pending");
-  return pending || null;
+function nextNode(id) {
+  return nodeAfter(state.nodes, id) || ui.list.querySelector(".hd-msg--pending") || null;
 }
 
 /** Buttons can be used once: not after a click, and not once the customer wrote again. */
