@@ -121,11 +121,8 @@ async def measure(stack, concurrency: list[int], min_turns: int) -> list[dict]:
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=900)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        # the first parse of each Rasa server loads lazily and blocks it for seconds (long
-        # enough for HAProxy to take a lone server out of rotation): one conversation to each
-        # server directly, then one each way
-        for url in getattr(stack, "instance_urls", {}).get("rasa", []):
-            await straight_to_rasa(http, stack, [], url)
+        # each Rasa server warms itself up before it reports healthy (bot/channels.py); one
+        # conversation each way opens the connections
         await through_hub(http, stack.hub_url, [])
         await straight_to_rasa(http, stack, [])
         for customers in concurrency:

@@ -25,6 +25,12 @@ Empathy is a post-processing step here, after the dialogue has produced its answ
   already offers one.
 
 The step never fails the turn: on any error the dialogue's own messages are returned as is.
+
+A fresh server spends seconds on its first turn (TensorFlow traces DIET's and TED's graphs),
+long enough for a customer to wait and for a proxy's health check to fail. So once the model
+is loaded the channel sends itself one turn (``WARM_UP_TEXT``, a throwaway sender
+``warm-up-…``), and its health route ``GET /webhooks/hub/`` answers 503 until that is done:
+the launcher (``scripts/stack.py``) and HAProxy send customers only to a warm server.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import numpy as np
@@ -45,6 +52,7 @@ from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
+WARM_UP_TEXT = "hello"
 NEUTRAL = {"label": "neutral", "score": 0.0}
 EMPATHY = {"frustrated": "utter_empathy_frustrated", "angry": "utter_empathy_angry"}
 OFFER_HUMAN = "utter_offer_human_sentiment"
@@ -204,9 +212,31 @@ def _as_message(rendered: Optional[Dict[str, Any]], recipient_id: str) -> Option
 
 
 class HubInput(RestInput):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warm = False  # the first turn has been taken (see the module's docstring)
+
     @classmethod
     def name(cls) -> str:
         return "hub"
+
+    async def warm_up(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """One turn through the loaded model, so that no customer's turn is the first."""
+        started = time.monotonic()
+        try:
+            await on_new_message(
+                UserMessage(
+                    WARM_UP_TEXT,
+                    CollectingOutputChannel(),
+                    f"warm-up-{secrets.token_hex(6)}",
+                    input_channel=self.name(),
+                )
+            )
+            logger.info("hub channel: warmed up in %.1f s", time.monotonic() - started)
+        except Exception:  # a cold server is slower, not broken: serve anyway
+            logger.exception("hub channel: the warm-up turn failed; serving without it")
+        finally:
+            self.warm = True
 
     async def _with_empathy(
         self,
@@ -242,8 +272,14 @@ class HubInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hub_webhook = Blueprint("hub_webhook", __name__)
 
+        @hub_webhook.listener("after_server_start")
+        async def warm_up(_app: Any, _loop: Any) -> None:
+            await self.warm_up(on_new_message)  # the model is loaded before the server starts
+
         @hub_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
+            if not self.warm:
+                return response.json({"status": "warming up"}, status=503)
             return response.json({"status": "ok"})
 
         @hub_webhook.route("/embed", methods=["POST"])

@@ -30,6 +30,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.envs import HUB_PYTHON
 from scripts.stack import (
+    RASA_HEALTH,
     ROOT,
     Process,
     ProcessGroup,
@@ -147,7 +148,8 @@ frontend rasa
 
 backend rasa
   balance leastconn
-  option httpchk GET /
+  # 503 until the server has warmed itself up (bot/channels.py)
+  option httpchk GET /webhooks/hub/
   # a turn whose Rasa died before answering goes to the other one: Rasa saves the tracker
   # only after the turn, and the Redis lock store serialises a conversation's turns
   retry-on conn-failure empty-response
@@ -288,7 +290,7 @@ class ScaledStack(ProcessGroup):
             self.processes[f"rasa-{i}"] = Process(
                 f"rasa-{i}",
                 rasa_command(model, self.rasa_token, "127.0.0.1", port, endpoints),
-                f"http://127.0.0.1:{port}/status?token={self.rasa_token}",
+                RASA_HEALTH.format(base=f"http://127.0.0.1:{port}"),
                 log_dir / f"rasa-{i}.log",
                 base_env,
             )

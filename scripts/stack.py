@@ -120,6 +120,10 @@ class Process:
         )
 
 
+# healthy once loaded and warmed up: the hub channel answers 503 until its first turn is done
+RASA_HEALTH = "{base}/webhooks/hub/"
+
+
 def rasa_command(model: Path, token: str, host: str, port: int, endpoints: Path) -> list[str]:
     """The Rasa server: its HTTP API behind ``token``, the hub channel, these endpoints."""
     return [
@@ -240,7 +244,7 @@ class Stack(ProcessGroup):
             "rasa": Process(
                 "rasa",
                 rasa_command(model, self.rasa_token, host, rasa_port, endpoints),
-                f"{self.rasa_url}/status?token={self.rasa_token}",
+                RASA_HEALTH.format(base=self.rasa_url),
                 log_dir / "rasa.log",
                 base_env,
             ),
