@@ -119,6 +119,21 @@ async def open_console(base: str, agent: Agent) -> None:
     agent.http, agent.user_id = http, body["user"]["id"]
 
 
+async def timed(agent: Agent, what: str, method: str, url: str) -> tuple[int, Any, float] | None:
+    """``(status, body, ms)`` of one request, or None (counted in ``agent.errors``) when it
+    did not get an answer."""
+    assert agent.http is not None
+    started = time.perf_counter()
+    try:
+        async with agent.http.request(method, url) as response:
+            status = response.status
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        agent.errors[f"{what} {type(exc).__name__}"] += 1
+        return None
+    return status, body, (time.perf_counter() - started) * 1000
+
+
 async def race(base: str, agent: Agent, spread: int, start: asyncio.Event) -> None:
     """What the agent console does (static/agent/actions.js): list the queue, claim a ticket
     (here one of its ``spread`` oldest, at random), list the queue again after the answer,
@@ -127,15 +142,11 @@ async def race(base: str, agent: Agent, spread: int, start: asyncio.Event) -> No
     pick = random.Random(agent.email)
     await start.wait()
     while sum(agent.errors.values()) <= 50:  # more: something is broken, stop hammering
-        started = time.perf_counter()
-        try:
-            async with agent.http.get(f"{base}/api/queue") as response:
-                status = response.status
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            agent.errors[f"queue {type(exc).__name__}"] += 1
+        answered = await timed(agent, "queue", "GET", f"{base}/api/queue")
+        if answered is None:
             continue
-        agent.queue_ms.append((time.perf_counter() - started) * 1000)
+        status, body, took = answered
+        agent.queue_ms.append(took)
         if status != 200:
             agent.errors[f"queue {status}"] += 1
             continue
@@ -143,15 +154,10 @@ async def race(base: str, agent: Agent, spread: int, start: asyncio.Event) -> No
         if not numbers:
             return  # the queue is empty: every ticket has an owner
         number = numbers[pick.randrange(min(spread, len(numbers)))]
-        started = time.perf_counter()
-        try:
-            async with agent.http.post(f"{base}/api/tickets/{number}/claim") as response:
-                status = response.status
-                answer = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            agent.errors[f"claim {type(exc).__name__}"] += 1
+        answered = await timed(agent, "claim", "POST", f"{base}/api/tickets/{number}/claim")
+        if answered is None:
             continue
-        took = (time.perf_counter() - started) * 1000
+        status, answer, took = answered
         code = (answer.get("error") or {}).get("code") if isinstance(answer, dict) else None
         if status == 200:
             if (answer["ticket"].get("assignee") or {}).get("id") != agent.user_id:

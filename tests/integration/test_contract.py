@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from ticketing import models
 from ticketing.models import Complaint, Ticket
-from ticketing.web.app import init_app
 from ticketing.web.contract import body_contract
 from ticketing.web.openapi import document
 
@@ -35,9 +34,9 @@ def _routes(app):
             yield route.method, resource.canonical, route.handler
 
 
-def test_every_view_that_reads_a_json_body_has_its_schema_in_the_document(settings):
+def test_every_view_that_reads_a_json_body_has_its_schema_in_the_document(client):
     readers, missing = [], []
-    for method, path, handler in _routes(init_app(settings)):
+    for method, path, handler in _routes(client.app):
         if method == "HEAD" or not any(r in inspect.getsource(handler) for r in BODY_READERS):
             continue
         readers.append((method, path))

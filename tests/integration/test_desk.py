@@ -461,3 +461,14 @@ async def test_two_agents_writing_at_once_lose_nothing(client, new_chat, make_st
     assert sorted(texts) == sorted(f"{name} {i}" for i in range(10) for name in ("Dana", "Sam"))
     ids = [m["id"] for m in await chat.messages()]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
+
+
+async def test_the_queue_says_since_when_its_oldest_ticket_waits(client, new_chat, make_staff):
+    dana = await make_staff("dana@example.com")
+    older = (await hand_off(client, await new_chat(), priority="P4"))["ticket"]["number"]
+    await asyncio.sleep(0.01)
+    await hand_off(client, await new_chat(), priority="P1")  # served first, but newer
+    queue = await dana.get("/api/queue")
+    assert [t["priority"] for t in queue["tickets"]][:2] == ["P1", "P4"]
+    created = {t["number"]: t["created_at"] for t in queue["tickets"]}
+    assert queue["oldest_waiting_since"] == created[older] == min(created.values())

@@ -125,7 +125,8 @@ async def queue(hub: Hub, user: User, team_key: str | None) -> dict[str, Any]:
         "tickets": items,
         "mine": [_list_item(t, hub, teams, names, mine_previews, {}) for t in mine],
         "agents_online": agents_online,
-        "oldest_waiting_since": items[0]["created_at"] if items else None,
+        # the queue is in service order (VIP, priority, ...): the oldest may be further down
+        "oldest_waiting_since": iso(min(t.created_at for t in rows)) if rows else None,
     }
 
 
