@@ -472,3 +472,16 @@ async def test_the_queue_says_since_when_its_oldest_ticket_waits(client, new_cha
     assert [t["priority"] for t in queue["tickets"]][:2] == ["P1", "P4"]
     created = {t["number"]: t["created_at"] for t in queue["tickets"]}
     assert queue["oldest_waiting_since"] == created[older] == min(created.values())
+
+
+async def test_resolving_without_a_reply_stops_the_first_response_clock(
+    client, new_chat, make_staff
+):
+    dana = await make_staff("dana@example.com")
+    number = (await hand_off(client, await new_chat()))["ticket"]["number"]
+    await dana.post(f"/api/tickets/{number}/claim")
+    await dana.post(f"/api/tickets/{number}/resolve", {"resolution": "refunded in full"})
+    ticket = (await dana.get(f"/api/tickets/{number}"))["ticket"]
+    assert ticket["status"] == "resolved"
+    assert ticket["first_response_at"] is not None
+    assert ticket["sla"]["first_response"]["state"] == "met"

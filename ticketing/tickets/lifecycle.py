@@ -112,6 +112,10 @@ async def resolve(
         resume_clocks(ticket, now)
     ticket.status = "resolved"
     ticket.resolved_at = now
+    if ticket.first_response_at is None:
+        # the resolution is told to the customer: it is the agent's first response, and the
+        # first-response clock must not go on running (and breach) on a resolved ticket
+        ticket.first_response_at = now
     ticket.awaiting_reply_since = None
     if ticket.assignee_id is None:
         ticket.assignee_id = actor.id
