@@ -98,8 +98,10 @@ async def record(
     ).scalar_one_or_none()
     created = rating is None
     ticket, stage, about = await _context(db, conversation)
+    now = utcnow()
     if rating is None:
         rating = Rating(
+            created_at=now,  # one instant: a default at flush came after updated_at below
             conversation_id=conversation.id,
             ticket_id=ticket.id if ticket else None,
             agent_id=ticket.assignee_id if ticket else None,
@@ -109,9 +111,9 @@ async def record(
         db.add(rating)
     for name, value in answers.items():
         setattr(rating, name, value)
-    rating.updated_at = utcnow()
+    rating.updated_at = now
     if conversation.survey_offered_at is None:
-        conversation.survey_offered_at = utcnow()
+        conversation.survey_offered_at = now
     await db.flush()
     if ticket is not None and ("csat" in answers or "skipped" in answers):
         tickets.add_event(db, ticket, "rating", **answers)

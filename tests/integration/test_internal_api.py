@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
+from ticketing.models import Rating
 
 from .conftest import INTERNAL_TOKEN, count_rows, verified
 
@@ -281,6 +284,9 @@ async def test_survey_answers_are_stored_as_they_come(client, new_chat, hub, mak
     url = f"/internal/conversations/{chat.session_id}/rating"
     first = await (await client.post(url, json={"csat": "4"}, headers=AUTH)).json()
     assert first["created"] is True and first["rating"]["csat"] == 4
+    async with hub.sessions() as db:
+        stored = (await db.execute(select(Rating))).scalar_one()
+        assert stored.updated_at == stored.created_at  # one instant, not updated before made
     second = await (await client.post(url, json={"resolved": True}, headers=AUTH)).json()
     assert second["created"] is False
     assert second["rating"]["csat"] == 4 and second["rating"]["resolved"] is True
