@@ -31,20 +31,21 @@ class SubscriberQueue(asyncio.Queue):
         super().__init__(maxsize=maxsize)
         self._waiting_notices: set[str] = set()
 
+    @staticmethod
+    def _notice(item: dict[str, Any]) -> str | None:
+        return item.get("type") if len(item) == 1 else None
+
     def put_nowait(self, item: dict[str, Any]) -> None:
-        notice = item.get("type") if len(item) == 1 else None
-        if notice is not None:
-            if notice in self._waiting_notices:
-                return
-            super().put_nowait(item)  # raises QueueFull before the notice counts as waiting
-            self._waiting_notices.add(notice)
+        notice = self._notice(item)
+        if notice is not None and notice in self._waiting_notices:
             return
-        super().put_nowait(item)
+        super().put_nowait(item)  # raises QueueFull before a notice counts as waiting
+        if notice is not None:
+            self._waiting_notices.add(notice)
 
     def get_nowait(self) -> dict[str, Any]:
         item = super().get_nowait()
-        if len(item) == 1:
-            self._waiting_notices.discard(item.get("type"))
+        self._waiting_notices.discard(self._notice(item))
         return item
 
 
